@@ -1,0 +1,25 @@
+"""LookupFunction: POST /api/v4/admin/token identifies a token and describes it."""
+
+from typing import Any
+
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from admin_token.api import TOKEN_PATH, build_resolver, token_request
+from admin_token.observability import logger, metrics, tracer
+from admin_token.service import lookup_token
+
+app = build_resolver()
+
+
+@app.post(TOKEN_PATH)
+@tracer.capture_method(capture_response=False)
+def lookup() -> dict[str, Any]:
+    return lookup_token(token_request(app))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

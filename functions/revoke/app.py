@@ -1,0 +1,27 @@
+"""RevokeFunction: DELETE /api/v4/admin/token revokes a token with the semantics of its type."""
+
+from typing import Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from admin_token.api import TOKEN_PATH, build_resolver, no_content, token_request
+from admin_token.observability import logger, metrics, tracer
+from admin_token.service import revoke_token
+
+app = build_resolver()
+
+
+@app.delete(TOKEN_PATH)
+@tracer.capture_method(capture_response=False)
+def revoke() -> Response[Any]:
+    revoke_token(token_request(app))
+    return no_content()
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics(capture_cold_start_metric=True)
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    return app.resolve(event, context)

@@ -1,0 +1,284 @@
+"""Response entities, field for field what GitLab's token information API returns for each type.
+
+Each entity maps explicitly from domain records: nothing stored leaks into a response by accident.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, PlainSerializer
+
+from admin_token.models.records import (
+    CiJob,
+    ClusterAgentToken,
+    DeployToken,
+    FeatureFlagsClient,
+    OAuthApplication,
+    PersonalAccessToken,
+    PipelineTrigger,
+    Runner,
+    User,
+)
+
+
+def _gitlab_timestamp(value: datetime) -> str:
+    # GitLab's format: UTC, millisecond precision, "Z" suffix.
+    as_utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    return as_utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{as_utc.microsecond // 1000:03d}Z"
+
+
+Timestamp = Annotated[datetime, PlainSerializer(_gitlab_timestamp, return_type=str)]
+Day = Annotated[date, PlainSerializer(date.isoformat, return_type=str)]
+
+
+class Entity(BaseModel):
+    def to_json(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class UserEntity(Entity):
+    id: int
+    username: str
+    name: str
+    state: str
+    locked: bool
+    avatar_url: str | None
+    web_url: str
+    created_at: Timestamp
+    bot: bool
+
+    @classmethod
+    def of(cls, user: User, gitlab_url: str) -> UserEntity:
+        return cls(
+            id=user.id,
+            username=user.username,
+            name=user.name,
+            state=user.state,
+            locked=user.locked,
+            avatar_url=user.avatar_url,
+            web_url=f"{gitlab_url.rstrip('/')}/{user.username}",
+            created_at=user.created_at,
+            bot=user.bot,
+        )
+
+
+class UserBasicEntity(Entity):
+    id: int
+    username: str
+    name: str
+    state: str
+    web_url: str
+
+    @classmethod
+    def of(cls, user: User, gitlab_url: str) -> UserBasicEntity:
+        return cls(
+            id=user.id,
+            username=user.username,
+            name=user.name,
+            state=user.state,
+            web_url=f"{gitlab_url.rstrip('/')}/{user.username}",
+        )
+
+
+class DeployTokenEntity(Entity):
+    id: int
+    name: str
+    username: str
+    expires_at: Day | None
+    scopes: list[str]
+    revoked: bool
+    expired: bool
+
+    @classmethod
+    def of(cls, token: DeployToken, today: date) -> DeployTokenEntity:
+        return cls(
+            id=token.id,
+            name=token.name,
+            username=token.username,
+            expires_at=token.expires_at,
+            scopes=token.scopes,
+            revoked=token.revoked,
+            expired=token.expired(today),
+        )
+
+
+class PersonalAccessTokenEntity(Entity):
+    id: int
+    name: str
+    description: str
+    revoked: bool
+    created_at: Timestamp
+    scopes: list[str]
+    user_id: int
+    last_used_at: Timestamp | None
+    active: bool
+    expires_at: Day | None
+    impersonation: bool
+
+    @classmethod
+    def of(cls, token: PersonalAccessToken, today: date) -> PersonalAccessTokenEntity:
+        return cls(
+            id=token.id,
+            name=token.name,
+            description=token.description,
+            revoked=token.revoked,
+            created_at=token.created_at,
+            scopes=token.scopes,
+            user_id=token.user_id,
+            last_used_at=token.last_used_at,
+            active=token.active(today),
+            expires_at=token.expires_at,
+            impersonation=token.impersonation,
+        )
+
+
+class OAuthApplicationEntity(Entity):
+    id: int
+    application_id: str
+    application_name: str
+    callback_url: str
+    confidential: bool
+    scopes: list[str]
+
+    @classmethod
+    def of(cls, application: OAuthApplication) -> OAuthApplicationEntity:
+        return cls(
+            id=application.id,
+            application_id=application.uid,
+            application_name=application.name,
+            callback_url=application.redirect_uri,
+            confidential=application.confidential,
+            scopes=application.scopes,
+        )
+
+
+class ClusterAgentTokenEntity(Entity):
+    id: int
+    name: str
+    description: str
+    agent_id: int
+    status: str
+    created_at: Timestamp
+    created_by_user_id: int | None
+    last_used_at: Timestamp | None
+
+    @classmethod
+    def of(cls, token: ClusterAgentToken) -> ClusterAgentTokenEntity:
+        return cls(
+            id=token.id,
+            name=token.name,
+            description=token.description,
+            agent_id=token.agent_id,
+            status=token.status,
+            created_at=token.created_at,
+            created_by_user_id=token.created_by_user_id,
+            last_used_at=token.last_used_at,
+        )
+
+
+class RunnerEntity(Entity):
+    id: int
+    description: str
+    ip_address: str | None
+    active: bool
+    paused: bool
+    is_shared: bool
+    runner_type: str
+    name: str | None
+    online: bool
+    status: str
+    created_at: Timestamp
+
+    @classmethod
+    def of(cls, runner: Runner, now: datetime) -> RunnerEntity:
+        status = runner.status(now)
+        return cls(
+            id=runner.id,
+            description=runner.description,
+            ip_address=runner.ip_address,
+            active=runner.active,
+            paused=runner.paused,
+            is_shared=runner.runner_type == "instance_type",
+            runner_type=runner.runner_type,
+            name=runner.name,
+            online=status == "online",
+            status=status,
+            created_at=runner.created_at,
+        )
+
+
+class PipelineTriggerEntity(Entity):
+    id: int
+    token: str
+    description: str
+    created_at: Timestamp
+    updated_at: Timestamp
+    last_used: Timestamp | None
+    expires_at: Timestamp | None
+    owner: UserBasicEntity | None
+
+    @classmethod
+    def of(cls, trigger: PipelineTrigger, owner: User | None, gitlab_url: str) -> PipelineTriggerEntity:
+        return cls(
+            id=trigger.id,
+            token=trigger.token_hint,
+            description=trigger.description,
+            created_at=trigger.created_at,
+            updated_at=trigger.updated_at,
+            last_used=trigger.last_used,
+            expires_at=trigger.expires_at,
+            owner=UserBasicEntity.of(owner, gitlab_url) if owner else None,
+        )
+
+
+class PipelineBasicEntity(Entity):
+    id: int
+    project_id: int
+    ref: str
+
+
+class JobEntity(Entity):
+    id: int
+    status: str
+    stage: str
+    name: str
+    ref: str
+    tag: bool
+    created_at: Timestamp
+    started_at: Timestamp | None
+    finished_at: Timestamp | None
+    user: UserBasicEntity | None
+    pipeline: PipelineBasicEntity
+
+
+class CiJobTokenEntity(Entity):
+    job: JobEntity
+
+    @classmethod
+    def of(cls, job: CiJob, user: User | None, gitlab_url: str) -> CiJobTokenEntity:
+        return cls(
+            job=JobEntity(
+                id=job.id,
+                status=job.status,
+                stage=job.stage,
+                name=job.name,
+                ref=job.ref,
+                tag=job.tag,
+                created_at=job.created_at,
+                started_at=job.started_at,
+                finished_at=job.finished_at,
+                user=UserBasicEntity.of(user, gitlab_url) if user else None,
+                pipeline=PipelineBasicEntity(id=job.pipeline_id, project_id=job.project_id, ref=job.ref),
+            )
+        )
+
+
+class FeatureFlagsClientEntity(Entity):
+    id: int
+    project_id: int
+
+    @classmethod
+    def of(cls, client: FeatureFlagsClient) -> FeatureFlagsClientEntity:
+        return cls(id=client.id, project_id=client.project_id)

@@ -1,0 +1,138 @@
+"""What a caller sends: a credential in a header and a token in the body.
+
+Parsing never answers by itself. Spec §3 orders the checks (caller first, then the body), so
+a body problem is kept in `problem` and raised only when its turn comes.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import parse_qs
+
+from admin_token.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+
+MAX_BODY_BYTES: Final = 64 * 1024
+MAX_FORM_FIELDS: Final = 100
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "ABSENT"
+
+
+ABSENT: Final = _Absent()
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    credential: str | None
+    token: Any  # ABSENT, or whatever the body held under "token": only a str is a token
+    request_id: str
+    problem: InvalidRequest | None = None
+
+    @property
+    def candidate(self) -> str | None:
+        """The token to look up, if the request carries one that could be looked up."""
+        return self.token if self.problem is None and isinstance(self.token, str) else None
+
+    def check_body(self) -> None:
+        """Spec §3 step 2: the token must come in the body."""
+        if self.problem is not None:
+            raise self.problem
+        if self.token is ABSENT:
+            raise InvalidRequest("token is missing")
+
+    def check_token(self) -> str:
+        """Spec §3 step 4: it must be a string."""
+        if not isinstance(self.token, str):
+            raise InvalidRequest("token is invalid")
+        return self.token
+
+
+def credential_from(headers: Mapping[str, str]) -> str | None:
+    """`PRIVATE-TOKEN: <t>` or `Authorization: Bearer <t>`; `headers` is case-insensitive."""
+    private_token = headers.get("private-token")
+    if private_token:
+        return private_token
+    scheme, _, value = (headers.get("authorization") or "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def parse_token_request(
+    *,
+    headers: Mapping[str, str],
+    query: Mapping[str, Any],
+    body: str | None,
+    base64_encoded: bool,
+    request_id: str,
+) -> TokenRequest:
+    credential = credential_from(headers)
+    if "token" in query:
+        problem = InvalidRequest("token must be sent in the request body")
+        return TokenRequest(credential, ABSENT, request_id, problem)
+    try:
+        token = _token_from_body(headers.get("content-type"), body, base64_encoded)
+    except InvalidRequest as problem:
+        return TokenRequest(credential, ABSENT, request_id, problem)
+    return TokenRequest(credential, token, request_id)
+
+
+def _token_from_body(content_type: str | None, body: str | None, base64_encoded: bool) -> Any:
+    raw = _body_bytes(body, base64_encoded)
+    if len(raw) > MAX_BODY_BYTES:
+        raise PayloadTooLarge("request body too large")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidRequest("request body is not valid UTF-8") from error
+    if not text.strip():
+        return ABSENT
+    media_type = (content_type or "").split(";", 1)[0].strip().lower()
+    if media_type == "application/x-www-form-urlencoded":
+        return _token_from_form(text)
+    # No content type at all: most API clients that send JSON forget it, so read it as JSON.
+    if media_type in ("", "application/json") or media_type.endswith("+json"):
+        return _token_from_json(text)
+    raise UnsupportedMediaType("content type must be application/json or application/x-www-form-urlencoded")
+
+
+def _body_bytes(body: str | None, base64_encoded: bool) -> bytes:
+    if body is None:
+        return b""
+    if not base64_encoded:
+        return body.encode("utf-8", "surrogatepass")
+    if len(body) > MAX_BODY_BYTES * 4 // 3 + 4:
+        raise PayloadTooLarge("request body too large")
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError) as error:
+        raise InvalidRequest("request body is not valid base64") from error
+
+
+def _token_from_json(text: str) -> Any:
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as error:  # RecursionError: hostile nesting depth
+        raise InvalidRequest("request body is not valid JSON") from error
+    if not isinstance(document, dict):
+        raise InvalidRequest("request body must be a JSON object")
+    return document.get("token", ABSENT)
+
+
+def _token_from_form(text: str) -> Any:
+    try:
+        fields = parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
+    except ValueError as error:
+        raise InvalidRequest("request body is not valid form data") from error
+    values = fields.get("token")
+    if values is None:
+        return ABSENT
+    # A repeated field is a list: not a token (spec §3 step 4).
+    return values[0] if len(values) == 1 else values

@@ -1,0 +1,141 @@
+"""The two things the API does: describe a token (lookup) and revoke it.
+
+Both read in at most two round trips, whatever the type: one batched GetItem of the caller's
+and the target's digests, then one of the records those point to (the caller's user, the
+target's owner or runner). Checks then run in the order of spec §3. A revoke adds exactly one
+transaction, which also writes the audit record.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_lambda_powertools.metrics import MetricUnit
+
+from admin_token.auth import Caller, authorize_caller, caller_references
+from admin_token.config import REVOKE_FLAG, load_configuration
+from admin_token.digests import token_digest
+from admin_token.errors import ConcurrentModification, FeatureDisabled, TokenNotFound, UnsupportedTokenType
+from admin_token.models.requests import TokenRequest
+from admin_token.observability import logger, metrics
+from admin_token.storage import AuditRecord, StoredToken, TokenChanged, TokenStore
+from admin_token.storage.dynamodb import default_store
+from admin_token.token_types import match_token_type
+from admin_token.token_types.base import Found, RequestContext, Revocation, TokenType
+
+# A revoke that loses a race re-plans against the winner's state; more than this is a livelock.
+MAX_REVOKE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class Identified:
+    caller: Caller
+    context: RequestContext
+    token_type: TokenType[Any]
+    found: Found
+    subject: Any
+
+
+def lookup_token(request: TokenRequest, store: TokenStore | None = None) -> dict[str, Any]:
+    identified = _identify(request, revoking=False, store=store or default_store())
+    metrics.add_metric(name="TokenLookedUp", unit=MetricUnit.Count, value=1)
+    logger.info("Token identified", extra=_log_fields(identified))
+    return identified.token_type.describe(identified.subject, identified.context).to_json()
+
+
+def revoke_token(request: TokenRequest, store: TokenStore | None = None) -> None:
+    store = store or default_store()
+    identified = _identify(request, revoking=True, store=store)
+    token_type, context = identified.token_type, identified.context
+    subject, token = identified.subject, identified.found.token
+    for _ in range(MAX_REVOKE_ATTEMPTS):
+        revocation = token_type.revoke(subject, token, context)
+        if revocation is None:
+            logger.info("Revoke already in effect", extra=_log_fields(identified))
+            return
+        try:
+            store.apply(revocation.change, _audit_record(identified, revocation, request))
+        except TokenChanged as changed:
+            # Lost a race: decide again on the state the winner left.
+            if changed.current is None:
+                raise TokenNotFound from changed
+            token = changed.current
+            subject = token_type.resolve(Found(token, identified.found.records), context)
+            if subject is None:
+                raise TokenNotFound from changed
+            continue
+        metrics.add_metric(name="TokenRevoked", unit=MetricUnit.Count, value=1)
+        logger.info("Token revoked", extra={**_log_fields(identified), "action": revocation.action})
+        return
+    raise ConcurrentModification
+
+
+def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Identified:
+    configuration = load_configuration()
+    now = datetime.now(UTC)
+    candidate = request.candidate
+    token_type = match_token_type(candidate, configuration) if candidate is not None else None
+    caller_digest = token_digest(request.credential) if request.credential else None
+    target_digest = token_digest(candidate) if candidate is not None and token_type else None
+
+    # Round trip 1: both digests at once.
+    digests = [digest for digest in (caller_digest, target_digest) if digest]
+    tokens = store.get_tokens(digests) if caller_digest else {}
+    credential = tokens.get(caller_digest) if caller_digest else None
+    target = _typed(tokens.get(target_digest) if target_digest else None, token_type)
+
+    # Round trip 2: the caller's user and whatever the target points to.
+    references = caller_references(credential)
+    if target is not None and token_type is not None:
+        references += token_type.references(target)
+    records = store.get_records(references) if references else {}
+
+    caller = authorize_caller(credential, records, configuration, now.date())
+    request.check_body()
+    if revoking and not configuration.revoke_enabled(caller.context):
+        raise FeatureDisabled(REVOKE_FLAG)
+    request.check_token()
+    if token_type is None:
+        raise UnsupportedTokenType
+    if target is None:
+        raise TokenNotFound
+    context = RequestContext(
+        now=now,
+        gitlab_url=os.environ.get("GITLAB_URL", "https://gitlab.example.com"),
+        configuration=configuration,
+        caller=caller.context,
+    )
+    found = Found(target, records)
+    subject = token_type.resolve(found, context)
+    if subject is None:
+        raise TokenNotFound
+    return Identified(caller, context, token_type, found, subject)
+
+
+def _typed(token: StoredToken | None, token_type: TokenType[Any] | None) -> StoredToken | None:
+    """A stored token counts only as the type its prefix says (a custom prefix cannot cross types)."""
+    if token is None or token_type is None or token.token_type != token_type.name:
+        return None
+    return token
+
+
+def _audit_record(identified: Identified, revocation: Revocation, request: TokenRequest) -> AuditRecord:
+    return AuditRecord(
+        audit_id=str(uuid.uuid4()),
+        actor_user_id=identified.caller.user.id,
+        actor_username=identified.caller.user.username,
+        token_type=identified.token_type.name,
+        target=revocation.target,
+        action=revocation.action,
+        at=identified.context.now.isoformat(),
+        request_id=request.request_id,
+    )
+
+
+def _log_fields(identified: Identified) -> dict[str, Any]:
+    # Ids only: never the token, never its digest.
+    return {"token_type": identified.token_type.name, "caller_id": identified.caller.user.id}

@@ -1,0 +1,103 @@
+"""The storage interface the domain talks to, and the changes a revoke can ask of it.
+
+A revoke never writes piecemeal: a token type describes its effect as one `Change`, and the
+store applies that change and its audit record in a single transaction, conditioned on the
+token's `version` as it was read, so two racing revokes cannot both take effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+
+@dataclass(frozen=True)
+class RecordKey:
+    """A record a token points to or names: its owner user, or its runner."""
+
+    kind: Literal["user", "runner"]
+    id: int
+
+
+@dataclass(frozen=True)
+class StoredToken:
+    """A token's item as read: found by digest, typed, versioned; the rest is the type's record."""
+
+    digest: str
+    token_type: str
+    version: int
+    attributes: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class UpdateToken:
+    """Set attributes on the token's item (revoke, expire)."""
+
+    token: StoredToken
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class DeleteToken:
+    """Remove the token's item (a session ends)."""
+
+    token: StoredToken
+
+
+@dataclass(frozen=True)
+class ReplaceTokenSecret:
+    """Move the token's record to a new digest (reset), and repoint the owner user if it names it."""
+
+    token: StoredToken
+    new_digest: str
+    owner_user_id: int | None = None
+    owner_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class DeleteRunner:
+    """Unregister a runner: its item, its assignments and its token, all at once."""
+
+    token: StoredToken
+    runner_id: int
+    runner_version: int
+    project_ids: tuple[int, ...] = ()
+    group_ids: tuple[int, ...] = ()
+
+
+Change = UpdateToken | DeleteToken | ReplaceTokenSecret | DeleteRunner
+
+
+@dataclass(frozen=True)
+class AuditRecord:
+    audit_id: str
+    actor_user_id: int
+    actor_username: str
+    token_type: str
+    target: str
+    action: str
+    at: str
+    request_id: str
+
+
+class TokenChanged(Exception):
+    """The token's item was not as read when the transaction ran: another request got there first.
+
+    `current` is the item as the winner left it (None when it is gone).
+    """
+
+    def __init__(self, current: StoredToken | None) -> None:
+        super().__init__("token changed concurrently")
+        self.current = current
+
+
+class TokenStore(Protocol):
+    def get_tokens(self, digests: Collection[str]) -> dict[str, StoredToken]:
+        """One batched key lookup on the digests; missing ones are absent from the result."""
+
+    def get_records(self, keys: Collection[RecordKey]) -> dict[RecordKey, dict[str, Any]]:
+        """One batched key lookup of users and runners; missing ones are absent."""
+
+    def apply(self, change: Change, audit: AuditRecord) -> None:
+        """Apply the change and write the audit record in one transaction, or raise `TokenChanged`."""

@@ -1,0 +1,299 @@
+"""`TokenStore` on DynamoDB: batched key lookups and one conditioned transaction per revoke."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from collections.abc import Callable, Collection, Iterable
+from functools import cache
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+
+from admin_token.errors import ConcurrentModification, StorageUnavailable
+from admin_token.observability import logger
+from admin_token.storage.base import (
+    AuditRecord,
+    Change,
+    DeleteRunner,
+    DeleteToken,
+    RecordKey,
+    ReplaceTokenSecret,
+    StoredToken,
+    TokenChanged,
+    UpdateToken,
+)
+from admin_token.storage.items import (
+    RUNNER_SK,
+    TOKEN_BOOKKEEPING,
+    from_item,
+    runner_link_sk,
+    token_item,
+)
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+T = TypeVar("T")
+
+TABLE_ENVIRONMENT = {
+    "tokens": "TOKENS_TABLE_NAME",
+    "users": "USERS_TABLE_NAME",
+    "runners": "RUNNERS_TABLE_NAME",
+    "audit": "AUDIT_TABLE_NAME",
+}
+# Errors worth another try: capacity, DynamoDB's own faults, and transactions that collided.
+TRANSIENT_ERRORS = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+    }
+)
+TRANSIENT_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
+# Bounded so that retries, with their backoff, fit well inside the function's 10 s timeout.
+MAX_ATTEMPTS = 4
+BACKOFF_BASE_SECONDS = 0.05
+RETRY_AFTER_SECONDS = 1
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def _to_dynamodb(item: dict[str, Any]) -> dict[str, Any]:
+    return {key: _serializer.serialize(value) for key, value in item.items() if value is not None}
+
+
+def _from_dynamodb(item: dict[str, Any]) -> dict[str, Any]:
+    return from_item({key: _deserializer.deserialize(value) for key, value in item.items()})
+
+
+def _stored_token(attributes: dict[str, Any]) -> StoredToken:
+    return StoredToken(
+        digest=attributes["digest"],
+        token_type=attributes["token_type"],
+        version=int(attributes.get("version", 1)),
+        attributes={key: value for key, value in attributes.items() if key not in TOKEN_BOOKKEEPING},
+    )
+
+
+def _backoff(attempt: int) -> None:
+    # Full jitter: racing requests spread out instead of colliding again in step.
+    time.sleep(random.uniform(0, BACKOFF_BASE_SECONDS * 2**attempt))  # noqa: S311 - not for secrets
+
+
+@cache
+def _client() -> DynamoDBClient:
+    import boto3  # deferred: the import is the costliest part of a cold start, paid on first use only
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3},
+        connect_timeout=2,
+        read_timeout=3,
+    )
+    return boto3.client("dynamodb", config=config)
+
+
+class DynamoDBTokenStore:
+    def __init__(self, client: DynamoDBClient | None = None, tables: dict[str, str] | None = None) -> None:
+        self._given_client = client
+        self._tables = tables or {role: os.environ[variable] for role, variable in TABLE_ENVIRONMENT.items()}
+
+    @property
+    def client(self) -> DynamoDBClient:
+        return self._given_client or _client()
+
+    def table(self, role: str) -> str:
+        return self._tables[role]
+
+    # -- reads -------------------------------------------------------------------------------
+
+    def get_tokens(self, digests: Collection[str]) -> dict[str, StoredToken]:
+        keys = [{"digest": {"S": digest}} for digest in dict.fromkeys(digests)]
+        if not keys:
+            return {}
+        found = self._batch_get({self.table("tokens"): keys})
+        tokens = (_stored_token(item) for item in found.get(self.table("tokens"), []))
+        return {token.digest: token for token in tokens}
+
+    def get_records(self, keys: Collection[RecordKey]) -> dict[RecordKey, dict[str, Any]]:
+        wanted = list(dict.fromkeys(keys))
+        request: dict[str, list[dict[str, Any]]] = {}
+        for key in wanted:
+            if key.kind == "user":
+                request.setdefault(self.table("users"), []).append({"user_id": {"N": str(key.id)}})
+            else:
+                request.setdefault(self.table("runners"), []).append(
+                    {"runner_id": {"N": str(key.id)}, "sk": {"S": RUNNER_SK}}
+                )
+        if not request:
+            return {}
+        found = self._batch_get(request)
+        records: dict[RecordKey, dict[str, Any]] = {}
+        for item in found.get(self.table("users"), []):
+            records[RecordKey("user", item["user_id"])] = item
+        for item in found.get(self.table("runners"), []):
+            records[RecordKey("runner", item["runner_id"])] = item
+        return records
+
+    def _batch_get(self, keys_by_table: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        # Strongly consistent: right after a 204, a lookup must already see the revoke.
+        pending: dict[str, Any] = {
+            table: {"Keys": keys, "ConsistentRead": True} for table, keys in keys_by_table.items()
+        }
+        found: dict[str, list[dict[str, Any]]] = {}
+        for attempt in range(MAX_ATTEMPTS):
+            response = self._call(self.client.batch_get_item, RequestItems=pending)
+            for table, items in response.get("Responses", {}).items():
+                found.setdefault(table, []).extend(_from_dynamodb(item) for item in items)
+            pending = dict(response.get("UnprocessedKeys") or {})
+            if not pending:
+                return found
+            _backoff(attempt)
+        logger.warning("Unprocessed keys left after retries")
+        raise StorageUnavailable
+
+    # -- the one write path ----------------------------------------------------------------
+
+    def apply(self, change: Change, audit: AuditRecord) -> None:
+        items = [*self._transact_items(change), self._audit_put(audit)]
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                self._call(self.client.transact_write_items, TransactItems=items)
+                return
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                reasons = error.response.get("CancellationReasons") or []
+                codes = [reason.get("Code", "None") for reason in reasons]
+                if codes and codes[0] == "ConditionalCheckFailed":
+                    current = reasons[0].get("Item")
+                    raise TokenChanged(_stored_token(_from_dynamodb(dict(current))) if current else None) from error
+                if "ConditionalCheckFailed" in codes:
+                    raise ConcurrentModification from error
+                if not TRANSIENT_CANCELLATIONS.intersection(codes):
+                    raise
+                logger.info("Transaction cancelled, retrying", extra={"reasons": codes, "attempt": attempt})
+                _backoff(attempt)
+        raise StorageUnavailable
+
+    def _transact_items(self, change: Change) -> list[dict[str, Any]]:
+        tokens = self.table("tokens")
+        token = change.token
+        key = {"digest": {"S": token.digest}}
+        # The token's own operation comes first, so cancellation reason 0 says whether it moved.
+        read_version = {":read_version": {"N": str(token.version)}}
+        version_check = {
+            "ConditionExpression": "version = :read_version",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        if isinstance(change, UpdateToken):
+            names = {f"#a{index}": name for index, name in enumerate(change.values)}
+            values = {f":v{index}": _serializer.serialize(value) for index, value in enumerate(change.values.values())}
+            assignments = ", ".join(f"{name} = {value}" for name, value in zip(names, values, strict=True))
+            update = {
+                "TableName": tokens,
+                "Key": key,
+                "UpdateExpression": f"SET {assignments}, version = version + :one",
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": {**read_version, **values, ":one": {"N": "1"}},
+                **version_check,
+            }
+            return [{"Update": update}]
+        delete_token = {
+            "Delete": {"TableName": tokens, "Key": key, "ExpressionAttributeValues": read_version, **version_check}
+        }
+        if isinstance(change, DeleteToken):
+            return [delete_token]
+        if isinstance(change, ReplaceTokenSecret):
+            moved = token_item(change.new_digest, token.token_type, dict(token.attributes))
+            operations: list[dict[str, Any]] = [
+                delete_token,
+                {
+                    "Put": {
+                        "TableName": tokens,
+                        "Item": _to_dynamodb(moved),
+                        "ConditionExpression": "attribute_not_exists(digest)",
+                    }
+                },
+            ]
+            if change.owner_user_id is not None and change.owner_attribute:
+                operations.append(
+                    {
+                        "Update": {
+                            "TableName": self.table("users"),
+                            "Key": {"user_id": {"N": str(change.owner_user_id)}},
+                            "UpdateExpression": "SET #digest = :new",
+                            "ConditionExpression": "#digest = :old",
+                            "ExpressionAttributeNames": {"#digest": change.owner_attribute},
+                            "ExpressionAttributeValues": {
+                                ":new": {"S": change.new_digest},
+                                ":old": {"S": token.digest},
+                            },
+                        }
+                    }
+                )
+            return operations
+        if isinstance(change, DeleteRunner):
+            runners = self.table("runners")
+            runner_key = {"runner_id": {"N": str(change.runner_id)}}
+            links = [runner_link_sk("PROJECT", project_id) for project_id in change.project_ids]
+            links += [runner_link_sk("GROUP", group_id) for group_id in change.group_ids]
+            return [
+                delete_token,
+                {
+                    "Delete": {
+                        "TableName": runners,
+                        "Key": {**runner_key, "sk": {"S": RUNNER_SK}},
+                        "ConditionExpression": "version = :runner_version",
+                        "ExpressionAttributeValues": {":runner_version": {"N": str(change.runner_version)}},
+                    }
+                },
+                *({"Delete": {"TableName": runners, "Key": {**runner_key, "sk": {"S": sk}}}} for sk in links),
+            ]
+        raise TypeError(f"unknown change {type(change).__name__}")
+
+    def _audit_put(self, audit: AuditRecord) -> dict[str, Any]:
+        return {
+            "Put": {
+                "TableName": self.table("audit"),
+                "Item": _to_dynamodb(dict(audit.__dict__)),
+                "ConditionExpression": "attribute_not_exists(audit_id)",
+            }
+        }
+
+    # -- seeding (the local runner and tests; the service itself never bulk-writes) ----------
+
+    def put_items(self, role: str, items: Iterable[dict[str, Any]]) -> None:
+        batch = [{"PutRequest": {"Item": _to_dynamodb(item)}} for item in items]
+        for start in range(0, len(batch), 25):
+            pending: dict[str, Any] = {self.table(role): batch[start : start + 25]}
+            while pending:
+                response = self._call(self.client.batch_write_item, RequestItems=pending)
+                pending = dict(response.get("UnprocessedItems") or {})
+
+    @staticmethod
+    def _call(operation: Callable[..., T], **arguments: Any) -> T:
+        """One DynamoDB call (botocore already retried it); what is still transient becomes a 503."""
+        try:
+            return operation(**arguments)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code in TRANSIENT_ERRORS:
+                logger.warning("DynamoDB unavailable", extra={"code": code})
+                raise StorageUnavailable from error
+            raise
+        except BotoCoreError as error:
+            logger.warning("DynamoDB unreachable", extra={"reason": type(error).__name__})
+            raise StorageUnavailable from error
+
+
+@cache
+def default_store() -> DynamoDBTokenStore:
+    return DynamoDBTokenStore()

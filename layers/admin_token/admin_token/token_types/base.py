@@ -1,0 +1,115 @@
+"""What every token type is: prefixes to match, how to find its subject, describe it and revoke it."""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any, ClassVar, Generic, TypeVar
+
+from admin_token.config import CallerContext, Configuration
+from admin_token.digests import new_secret, token_digest
+from admin_token.errors import RevokeRefused
+from admin_token.models.entities import Entity, UserEntity
+from admin_token.models.records import Record, Runner, User
+from admin_token.storage import Change, RecordKey, ReplaceTokenSecret, StoredToken
+from admin_token.storage.items import runner_from_item, user_from_item
+
+Subject = TypeVar("Subject")
+R = TypeVar("R", bound=Record)
+
+UNSUPPORTED_TOKEN_TYPE = "Unsupported token type"
+
+
+@dataclass(frozen=True)
+class RequestContext:
+    """Everything a type may consult beyond the token: clock, settings, who is asking."""
+
+    now: datetime
+    gitlab_url: str
+    configuration: Configuration
+    caller: CallerContext
+
+    @property
+    def today(self) -> date:
+        return self.now.date()
+
+
+@dataclass(frozen=True)
+class Found:
+    """The token's item and the records it points to, as read for this request."""
+
+    token: StoredToken
+    records: Mapping[RecordKey, dict[str, Any]]
+
+    def user(self, user_id: Any) -> User | None:
+        item = self.records.get(RecordKey("user", int(user_id))) if user_id is not None else None
+        return user_from_item(item) if item else None
+
+    def runner(self, runner_id: Any) -> Runner | None:
+        item = self.records.get(RecordKey("runner", int(runner_id))) if runner_id is not None else None
+        return runner_from_item(item) if item else None
+
+    def record(self, model: type[R]) -> R:
+        return model.model_validate(dict(self.token.attributes))
+
+
+@dataclass(frozen=True)
+class Revocation:
+    """A revoke's effect (one atomic change) and how the audit record names it."""
+
+    change: Change
+    action: str
+    target: str
+
+
+class TokenType(ABC, Generic[Subject]):
+    name: ClassVar[str]
+    prefixes: ClassVar[tuple[str, ...]]
+
+    def matches(self, token: str, configuration: Configuration) -> bool:
+        return token.startswith(self.prefixes)
+
+    def references(self, token: StoredToken) -> list[RecordKey]:
+        """Records to fetch alongside (in the same second round trip as the caller's user)."""
+        return []
+
+    @abstractmethod
+    def resolve(self, found: Found, context: RequestContext) -> Subject | None:
+        """The subject this token identifies, or None when it is not findable (404)."""
+
+    @abstractmethod
+    def describe(self, subject: Subject, context: RequestContext) -> Entity: ...
+
+    @abstractmethod
+    def revoke(self, subject: Subject, token: StoredToken, context: RequestContext) -> Revocation | None:
+        """The change a revoke makes; None when it is already in effect; or raise `RevokeRefused`."""
+
+
+class RefusesRevoke:
+    """Mixin for types GitLab will not revoke through this API."""
+
+    def revoke(self, subject: object, token: StoredToken, context: RequestContext) -> Revocation | None:
+        raise RevokeRefused(UNSUPPORTED_TOKEN_TYPE)
+
+
+def reset_secret(token: StoredToken, prefix: str, target: str, owner: tuple[int, str] | None = None) -> Revocation:
+    """Replace the secret with a fresh one of the same prefix; the new plaintext is dropped at once."""
+    new_digest = token_digest(new_secret(prefix))
+    owner_user_id, owner_attribute = owner if owner else (None, None)
+    change = ReplaceTokenSecret(token, new_digest, owner_user_id=owner_user_id, owner_attribute=owner_attribute)
+    return Revocation(change, action="reset", target=target)
+
+
+class OwnedByUser(TokenType[User]):
+    """Feed, incoming email and session tokens: attributes of a user, described as the user."""
+
+    def references(self, token: StoredToken) -> list[RecordKey]:
+        return [RecordKey("user", int(token.attributes["user_id"]))]
+
+    def resolve(self, found: Found, context: RequestContext) -> User | None:
+        return found.user(found.token.attributes.get("user_id"))
+
+    def describe(self, subject: User, context: RequestContext) -> Entity:
+        return UserEntity.of(subject, context.gitlab_url)

@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from admin_token.config import Configuration
+from admin_token.errors import RevokeRefused
+from admin_token.models.entities import Entity, PersonalAccessTokenEntity
+from admin_token.models.records import PersonalAccessToken, User
+from admin_token.storage import RecordKey, StoredToken, UpdateToken
+from admin_token.token_types.base import Found, RequestContext, Revocation, TokenType
+
+
+@dataclass(frozen=True)
+class OwnedToken:
+    token: PersonalAccessToken
+    owner: User
+
+
+class PersonalAccessTokenType(TokenType[OwnedToken]):
+    """Personal, impersonation, project and group access tokens (the last two belong to bot users)."""
+
+    name = "personal_access_token"
+    prefixes = ("glpat-",)
+
+    def matches(self, token: str, configuration: Configuration) -> bool:
+        # An empty custom prefix must not match everything.
+        custom = configuration.personal_access_token_prefix
+        return token.startswith(self.prefixes) or (bool(custom) and token.startswith(custom))
+
+    def references(self, token: StoredToken) -> list[RecordKey]:
+        return [RecordKey("user", int(token.attributes["user_id"]))]
+
+    def resolve(self, found: Found, context: RequestContext) -> OwnedToken | None:
+        token = found.record(PersonalAccessToken)
+        owner = found.user(token.user_id)
+        return OwnedToken(token, owner) if owner else None
+
+    def describe(self, subject: OwnedToken, context: RequestContext) -> Entity:
+        return PersonalAccessTokenEntity.of(subject.token, context.today)
+
+    def revoke(self, subject: OwnedToken, token: StoredToken, context: RequestContext) -> Revocation | None:
+        owner = subject.owner
+        revocable = not owner.bot or subject.token.impersonation or owner.is_project_or_group_bot
+        if not revocable:
+            raise RevokeRefused("Unsupported personal access token type")
+        if subject.token.revoked:
+            return None
+        target = f"personal_access_token:{subject.token.id}"
+        return Revocation(UpdateToken(token, {"revoked": True}), "revoke", target)

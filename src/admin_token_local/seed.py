@@ -1,0 +1,297 @@
+"""The seed file (local-run.md): plaintext tokens go in, only their digests are stored.
+
+Sections map onto the layer's own item builders, so seeded data has exactly the shape the
+service reads.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from admin_token.digests import masked_hint, token_digest
+from admin_token.models.records import (
+    CiJob,
+    ClusterAgentToken,
+    DeployToken,
+    FeatureFlagsClient,
+    OAuthApplication,
+    PersonalAccessToken,
+    PipelineTrigger,
+    Record,
+    Runner,
+    User,
+    is_past,
+)
+from admin_token.storage.dynamodb import DynamoDBTokenStore
+from admin_token.storage.items import (
+    record_attributes,
+    runner_items,
+    token_item,
+    token_pointer_item,
+    user_item,
+)
+
+DEMO_SEED_PATH = Path(__file__).resolve().parents[2] / "demo" / "seed.json"
+TABLE_ROLES = {"tokens": "TokensTable", "users": "UsersTable", "runners": "RunnersTable", "audit": "AuditTable"}
+
+
+class SeedError(Exception):
+    """A seed that cannot be used; the message is one line that says why."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class SeedUser(_Section):
+    id: int
+    username: str
+    name: str
+    admin: bool = False
+    state: str = "active"
+    bot: bool = False
+    locked: bool = False
+    avatar_url: str | None = None
+    project_id: int | None = None
+    group_id: int | None = None
+    created_at: datetime
+    feed_token: str | None = None
+    incoming_email_token: str | None = None
+
+
+class SeedPersonalAccessToken(_Section):
+    id: int
+    user_id: int
+    name: str
+    description: str = ""
+    token: str
+    scopes: list[str]
+    expires_at: date | None = None
+    revoked: bool = False
+    impersonation: bool = False
+    created_at: datetime
+    last_used_at: datetime | None = None
+
+
+class SeedDeployToken(_Section):
+    id: int
+    name: str
+    username: str
+    token: str
+    project_id: int | None = None
+    group_id: int | None = None
+    scopes: list[str] = Field(default_factory=list)
+    expires_at: str | None = None
+    revoked: bool = False
+
+
+class SeedOAuthApplication(_Section):
+    id: int
+    name: str
+    uid: str
+    secret: str
+    redirect_uri: str
+    confidential: bool = True
+    scopes: list[str] = Field(default_factory=list)
+
+
+class SeedClusterAgentToken(_Section):
+    id: int
+    agent_id: int
+    name: str
+    description: str = ""
+    token: str
+    status: str = "active"
+    created_by_user_id: int | None = None
+    created_at: datetime
+    last_used_at: datetime | None = None
+
+
+class SeedRunner(_Section):
+    id: int
+    token: str
+    runner_type: str
+    description: str = ""
+    name: str | None = None
+    active: bool = True
+    paused: bool = False
+    ip_address: str | None = None
+    project_ids: list[int] = Field(default_factory=list)
+    group_ids: list[int] = Field(default_factory=list)
+    contacted_at: datetime | None = None
+    created_at: datetime
+
+
+class SeedPipelineTrigger(_Section):
+    id: int
+    project_id: int
+    owner_id: int
+    token: str
+    description: str = ""
+    created_at: datetime
+    expires_at: datetime | None = None
+    last_used: datetime | None = None
+
+
+class SeedCiJob(_Section):
+    id: int
+    project_id: int
+    user_id: int
+    pipeline_id: int
+    token: str
+    status: str
+    name: str
+    stage: str
+    ref: str
+    tag: bool = False
+    created_at: datetime
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class SeedFeatureFlagsClient(_Section):
+    id: int
+    project_id: int
+    token: str
+
+
+class SeedSession(_Section):
+    session_id: str
+    user_id: int
+
+
+class Seed(_Section):
+    users: list[SeedUser] = Field(default_factory=list)
+    personal_access_tokens: list[SeedPersonalAccessToken] = Field(default_factory=list)
+    deploy_tokens: list[SeedDeployToken] = Field(default_factory=list)
+    oauth_applications: list[SeedOAuthApplication] = Field(default_factory=list)
+    cluster_agent_tokens: list[SeedClusterAgentToken] = Field(default_factory=list)
+    runners: list[SeedRunner] = Field(default_factory=list)
+    pipeline_triggers: list[SeedPipelineTrigger] = Field(default_factory=list)
+    ci_jobs: list[SeedCiJob] = Field(default_factory=list)
+    feature_flags_clients: list[SeedFeatureFlagsClient] = Field(default_factory=list)
+    sessions: list[SeedSession] = Field(default_factory=list)
+
+
+SESSION_PREFIX = "_gitlab_session="
+
+
+def load_seed_file(path: Path) -> Seed:
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SeedError(f"cannot read seed file {path}: {error.strerror or error}") from error
+    except ValueError as error:
+        raise SeedError(f"seed file {path} is not valid JSON: {error}") from error
+    return parse_seed(document, source=str(path))
+
+
+def parse_seed(document: Any, source: str = "seed") -> Seed:
+    try:
+        return Seed.model_validate(document)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        if first["type"] == "extra_forbidden":
+            raise SeedError(f"{source}: unknown key '{first['loc'][-1]}' at {where}") from error
+        raise SeedError(f"{source}: {where}: {first['msg']}") from error
+
+
+def seed_items(seed: Seed) -> dict[str, list[dict[str, Any]]]:
+    """Every item the seed becomes, by table role. Tokens appear only as digests."""
+    items: dict[str, list[dict[str, Any]]] = {"tokens": [], "users": [], "runners": []}
+    items["users"] = [user_item(_user(user)) for user in seed.users]
+    items["tokens"] = list(_token_items(seed))
+    for runner in seed.runners:
+        record = Runner(**runner.model_dump(exclude={"token"}), version=1)
+        items["runners"].extend(runner_items(record))
+    return items
+
+
+def _user(user: SeedUser) -> User:
+    fields = user.model_dump(exclude={"feed_token", "incoming_email_token"})
+    return User(
+        **fields,
+        feed_token_digest=token_digest(user.feed_token) if user.feed_token else None,
+        incoming_email_token_digest=token_digest(user.incoming_email_token) if user.incoming_email_token else None,
+    )
+
+
+def _token_items(seed: Seed) -> Iterator[dict[str, Any]]:
+    record: Record
+    for user in seed.users:
+        if user.feed_token:
+            yield token_pointer_item(token_digest(user.feed_token), "feed_token", user_id=user.id)
+        if user.incoming_email_token:
+            yield token_pointer_item(token_digest(user.incoming_email_token), "incoming_email_token", user_id=user.id)
+    for session in seed.sessions:
+        digest = token_digest(SESSION_PREFIX + session.session_id)
+        yield token_pointer_item(digest, "gitlab_session", user_id=session.user_id)
+    for runner in seed.runners:
+        yield token_pointer_item(token_digest(runner.token), "runner_authentication_token", runner_id=runner.id)
+    for pat in seed.personal_access_tokens:
+        record = PersonalAccessToken.model_validate(pat.model_dump(exclude={"token"}))
+        yield _own_record(pat.token, "personal_access_token", record)
+    for deploy in seed.deploy_tokens:
+        yield _own_record(
+            deploy.token, "deploy_token", DeployToken.model_validate(deploy.model_dump(exclude={"token"}))
+        )
+    for application in seed.oauth_applications:
+        record = OAuthApplication.model_validate(application.model_dump(exclude={"secret"}))
+        yield _own_record(application.secret, "oauth_application_secret", record)
+    for agent in seed.cluster_agent_tokens:
+        record = ClusterAgentToken.model_validate(agent.model_dump(exclude={"token"}))
+        yield _own_record(agent.token, "cluster_agent_token", record)
+    for trigger in seed.pipeline_triggers:
+        record = PipelineTrigger(
+            **trigger.model_dump(exclude={"token"}),
+            token_hint=masked_hint(trigger.token, "glptt-"),
+            updated_at=trigger.created_at,
+        )
+        yield _own_record(trigger.token, "pipeline_trigger_token", record)
+    for job in seed.ci_jobs:
+        yield _own_record(job.token, "ci_job_token", CiJob.model_validate(job.model_dump(exclude={"token"})))
+    for client in seed.feature_flags_clients:
+        record = FeatureFlagsClient.model_validate(client.model_dump(exclude={"token"}))
+        yield _own_record(client.token, "feature_flags_client_token", record)
+
+
+def _own_record(token: str, token_type: str, record: Record) -> dict[str, Any]:
+    return token_item(token_digest(token), token_type, record_attributes(record))
+
+
+def write_seed(seed: Seed, *, endpoint_url: str | None, table_names: Mapping[str, str]) -> None:
+    """Load the seed into the tables (logical id -> physical name) at `endpoint_url` (None: AWS)."""
+    import boto3
+
+    client = boto3.client("dynamodb", endpoint_url=endpoint_url)
+    store = DynamoDBTokenStore(
+        client=client,
+        tables={role: table_names.get(logical_id, logical_id) for role, logical_id in TABLE_ROLES.items()},
+    )
+    for role, items in seed_items(seed).items():
+        store.put_items(role, items)
+
+
+def demo_admin_token(seed: Seed) -> str | None:
+    """A token that passes every check of spec §2: active admin, live, `api` scope."""
+    admins = {user.id for user in seed.users if user.admin and user.state == "active"}
+    today = datetime.now(UTC).date()
+    usable = [
+        pat
+        for pat in seed.personal_access_tokens
+        if pat.user_id in admins and not pat.revoked and "api" in pat.scopes and not is_past(pat.expires_at, today)
+    ]
+    # Prefer one that also carries admin_mode: it keeps working when an operator turns admin mode on.
+    usable.sort(key=lambda pat: "admin_mode" not in pat.scopes)
+    return usable[0].token if usable else None
+
+
+def demo_runner_token(seed: Seed) -> str | None:
+    return seed.runners[0].token if seed.runners else None
