@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -266,13 +267,18 @@ def _own_record(token: str, token_type: str, record: Record) -> dict[str, Any]:
     return token_item(token_digest(token), token_type, record_attributes(record))
 
 
-def write_seed(seed: Seed, *, endpoint_url: str | None, table_names: Mapping[str, str]) -> None:
-    """Load the seed into the tables (logical id -> physical name) at `endpoint_url` (None: AWS)."""
+@cache
+def _dynamodb_client(endpoint_url: str | None) -> Any:
+    # One client per endpoint: building a boto3 client costs far more than seeding the demo data.
     import boto3
 
-    client = boto3.client("dynamodb", endpoint_url=endpoint_url)
+    return boto3.client("dynamodb", endpoint_url=endpoint_url)
+
+
+def write_seed(seed: Seed, *, endpoint_url: str | None, table_names: Mapping[str, str]) -> None:
+    """Load the seed into the tables (logical id -> physical name) at `endpoint_url` (None: AWS)."""
     store = DynamoDBTokenStore(
-        client=client,
+        client=_dynamodb_client(endpoint_url),
         tables={role: table_names.get(logical_id, logical_id) for role, logical_id in TABLE_ROLES.items()},
     )
     for role, items in seed_items(seed).items():

@@ -7,6 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.metrics import MetricUnit
 
 from admin_token.errors import (
     ConcurrentModification,
@@ -24,7 +25,7 @@ from admin_token.errors import (
     UnsupportedTokenType,
 )
 from admin_token.models.requests import TokenRequest, parse_token_request
-from admin_token.observability import logger
+from admin_token.observability import logger, metrics
 from admin_token.storage.dynamodb import RETRY_AFTER_SECONDS
 
 TOKEN_PATH = "/api/v4/admin/token"
@@ -62,6 +63,9 @@ def error_status_and_body(error: DomainError) -> tuple[int, dict[str, Any]]:
 
 def error_response(error: DomainError) -> Response[Any]:
     status, body = error_status_and_body(error)
+    # Refused callers are what an alarm on probing or a leaked admin credential watches.
+    metric = "CallerRejected" if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN) else "RequestRejected"
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == HTTPStatus.SERVICE_UNAVAILABLE else {}
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 

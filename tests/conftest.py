@@ -1,0 +1,28 @@
+"""Every test runs with the environment the template gives the functions, and never reaches AWS."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from admin_token_local.template import function_environment, load_template
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = load_template(REPO_ROOT / "template.yaml")
+
+# Set at import, before any test module imports the layer: Powertools reads these when its
+# logger, tracer and metrics are created.
+os.environ.update(function_environment(TEMPLATE, "LookupFunction", os.environ))
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        # Tests change flags between requests: read the configuration every time.
+        "APPCONFIG_MAX_AGE_SECONDS": "0",
+    }
+)
+for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
+    os.environ.pop(variable, None)

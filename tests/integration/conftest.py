@@ -1,0 +1,161 @@
+"""Integration tests: the real handlers, DynamoDB in moto's server, AppConfig in the stand-in.
+
+Tables are built from template.yaml and re-seeded with demo/seed.json before every test.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import boto3
+import pytest
+
+from admin_token.config import reset_configuration_cache
+from admin_token.digests import token_digest
+from admin_token_local.appconfig_standin import AppConfigStandIn
+from admin_token_local.dynamodb_local import EmbeddedDynamoDB, reset_tables
+from admin_token_local.seed import DEMO_SEED_PATH, load_seed_file, write_seed
+from admin_token_local.template import feature_flags_document, table_names
+from tests.conftest import TEMPLATE
+from tests.support.events import proxy_event
+from tests.support.lambda_context import FakeLambdaContext
+
+DEFAULT_FLAGS = feature_flags_document(TEMPLATE)
+
+
+@pytest.fixture(scope="session")
+def dynamodb_endpoint() -> Iterator[str]:
+    server = EmbeddedDynamoDB()
+    endpoint = server.start()
+    os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def appconfig() -> Iterator[AppConfigStandIn]:
+    standin = AppConfigStandIn(
+        copy.deepcopy(DEFAULT_FLAGS),
+        application=os.environ["APPCONFIG_APPLICATION"],
+        environment=os.environ["APPCONFIG_ENVIRONMENT"],
+        profile=os.environ["APPCONFIG_CONFIGURATION"],
+    )
+    os.environ["AWS_ENDPOINT_URL_APPCONFIGDATA"] = standin.start()
+    yield standin
+    standin.stop()
+
+
+@pytest.fixture
+def tables(dynamodb_endpoint: str, appconfig: AppConfigStandIn) -> dict[str, str]:
+    """Fresh tables holding the demo seed; default flags; no configuration cached."""
+    names = table_names(TEMPLATE)
+    reset_tables(dynamodb_endpoint, TEMPLATE, names)
+    write_seed(load_seed_file(DEMO_SEED_PATH), endpoint_url=dynamodb_endpoint, table_names=names)
+    appconfig.set_available(True)
+    appconfig.set_document(copy.deepcopy(DEFAULT_FLAGS))
+    reset_configuration_cache()
+    return names
+
+
+@dataclass
+class ApiResponse:
+    status: int
+    body: Any
+    headers: dict[str, str]
+    raw: dict[str, Any]
+
+
+def call(function: str, event: dict[str, Any]) -> ApiResponse:
+    if function == "LookupFunction":
+        from functions.lookup.app import lambda_handler
+    else:
+        from functions.revoke.app import lambda_handler
+    raw = lambda_handler(event, FakeLambdaContext())
+    body = json.loads(raw["body"]) if raw.get("body") else None
+    # API Gateway merges both header maps; the last value of a multi-value header wins.
+    headers = {name: values[-1] for name, values in (raw.get("multiValueHeaders") or {}).items() if values}
+    headers.update(raw.get("headers") or {})
+    return ApiResponse(raw["statusCode"], body, headers, raw)
+
+
+class Api:
+    """POST and DELETE /api/v4/admin/token as an administrator would send them."""
+
+    def __init__(self, credential: str | None) -> None:
+        self.credential = credential
+
+    def _headers(self, credential: str | None) -> dict[str, str]:
+        return {"PRIVATE-TOKEN": credential} if credential else {}
+
+    def lookup(self, token: Any = None, *, as_: str | None = None, **event: Any) -> ApiResponse:
+        credential = as_ or self.credential
+        if token is not None:
+            event.setdefault("body", {"token": token})
+        event["headers"] = {**self._headers(credential), **event.get("headers", {})}
+        return call("LookupFunction", proxy_event("POST", **event))
+
+    def revoke(self, token: Any = None, *, as_: str | None = None, **event: Any) -> ApiResponse:
+        credential = as_ or self.credential
+        if token is not None:
+            event.setdefault("body", {"token": token})
+        event["headers"] = {**self._headers(credential), **event.get("headers", {})}
+        return call("RevokeFunction", proxy_event("DELETE", **event))
+
+
+@pytest.fixture
+def api(tables: dict[str, str]) -> Api:
+    from tests.support.demo import ADMIN
+
+    return Api(ADMIN)
+
+
+class Tables:
+    """Direct reads of what the service left in DynamoDB (tests only: the service never scans)."""
+
+    def __init__(self, endpoint: str, names: dict[str, str]) -> None:
+        self.client = boto3.client("dynamodb", endpoint_url=endpoint)
+        self.resource = boto3.resource("dynamodb", endpoint_url=endpoint)
+        self.names = names
+
+    def token_item(self, token: str) -> dict[str, Any] | None:
+        table = self.resource.Table(self.names["TokensTable"])
+        return table.get_item(Key={"digest": token_digest(token)}, ConsistentRead=True).get("Item")
+
+    def all_items(self, logical_id: str) -> list[dict[str, Any]]:
+        table = self.resource.Table(self.names[logical_id])
+        return table.scan(ConsistentRead=True)["Items"]
+
+    def audit_records(self) -> list[dict[str, Any]]:
+        return self.all_items("AuditTable")
+
+
+@pytest.fixture
+def db(tables: dict[str, str], dynamodb_endpoint: str) -> Tables:
+    return Tables(dynamodb_endpoint, tables)
+
+
+@pytest.fixture
+def add_seed(tables: dict[str, str], dynamodb_endpoint: str) -> Any:
+    """Load extra seed sections (the seed file format) on top of the demo data."""
+    from admin_token_local.seed import parse_seed
+
+    def load(document: dict[str, Any]) -> None:
+        write_seed(parse_seed(document), endpoint_url=dynamodb_endpoint, table_names=tables)
+
+    return load
+
+
+@pytest.fixture
+def set_flags(appconfig: AppConfigStandIn) -> Any:
+    """Deploy a feature-flags document (merged over the template's) to the AppConfig stand-in."""
+
+    def deploy(**features: dict[str, Any]) -> None:
+        appconfig.set_document({**copy.deepcopy(DEFAULT_FLAGS), **features})
+        reset_configuration_cache()
+
+    return deploy

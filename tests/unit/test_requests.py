@@ -1,0 +1,97 @@
+"""Reading a request: credentials from headers, the token from a JSON or form body."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.data_classes.common import CaseInsensitiveDict
+
+from admin_token.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from admin_token.models.requests import ABSENT, MAX_BODY_BYTES, credential_from, parse_token_request
+
+
+def parse(body: str | None, content_type: str | None = "application/json", **kwargs: Any) -> Any:
+    headers = CaseInsensitiveDict({"Content-Type": content_type} if content_type else {})
+    return parse_token_request(
+        headers=headers,
+        query=kwargs.get("query", {}),
+        body=body,
+        base64_encoded=kwargs.get("base64_encoded", False),
+        request_id="r",
+    )
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"PRIVATE-TOKEN": "glpat-a"}, "glpat-a"),
+        ({"private-token": "glpat-a"}, "glpat-a"),
+        ({"Authorization": "Bearer glpat-b"}, "glpat-b"),
+        ({"authorization": "bearer glpat-b"}, "glpat-b"),
+        ({"Authorization": "Basic glpat-b"}, None),
+        ({"Authorization": "Bearer "}, None),
+        ({"PRIVATE-TOKEN": "glpat-a", "Authorization": "Bearer glpat-b"}, "glpat-a"),
+        ({}, None),
+    ],
+)
+def test_credentials(headers: dict[str, str], expected: str | None) -> None:
+    assert credential_from(CaseInsensitiveDict(headers)) == expected
+
+
+def test_json_token() -> None:
+    request = parse('{"token": "glpat-x"}')
+    assert (request.token, request.candidate, request.problem) == ("glpat-x", "glpat-x", None)
+
+
+def test_form_token_with_charset() -> None:
+    request = parse("token=glpat-x%2By", "application/x-www-form-urlencoded; charset=utf-8")
+    assert request.token == "glpat-x+y"
+
+
+@pytest.mark.parametrize("body", [None, "", "   "])
+def test_an_empty_body_has_no_token(body: str | None) -> None:
+    request = parse(body)
+    assert request.token is ABSENT
+    with pytest.raises(InvalidRequest, match="token is missing"):
+        request.check_body()
+
+
+@pytest.mark.parametrize("value", ["null", "1", "[]", "{}", "true"])
+def test_a_non_string_token_is_kept_for_its_turn(value: str) -> None:
+    request = parse(f'{{"token": {value}}}')
+    assert request.candidate is None
+    request.check_body()  # present: fine at step 2
+    with pytest.raises(InvalidRequest, match="token is invalid"):
+        request.check_token()
+
+
+def test_query_token_is_a_deferred_problem() -> None:
+    request = parse('{"token": "glpat-x"}', query={"token": "glpat-x"})
+    assert request.candidate is None
+    with pytest.raises(InvalidRequest, match="token must be sent in the request body"):
+        request.check_body()
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "error"),
+    [
+        ("x" * (MAX_BODY_BYTES + 1), "application/json", PayloadTooLarge),
+        ("{", "application/json", InvalidRequest),
+        ("[" * 100_00 + "]" * 100_00, "application/json", InvalidRequest),
+        ('{"token": 1' + "0" * 5000 + "}", "application/json", InvalidRequest),
+        ("token=x", "text/plain", UnsupportedMediaType),
+        ("&".join(f"f{i}=1" for i in range(200)), "application/x-www-form-urlencoded", InvalidRequest),
+    ],
+    ids=["too large", "broken", "deep", "huge integer", "text/plain", "too many fields"],
+)
+def test_malformed_bodies_become_problems_not_exceptions(body: str, content_type: str, error: type) -> None:
+    request = parse(body, content_type)
+    assert isinstance(request.problem, error)
+
+
+def test_base64_bodies() -> None:
+    encoded = base64.b64encode(b'{"token": "glpat-x"}').decode()
+    assert parse(encoded, base64_encoded=True).token == "glpat-x"
+    assert isinstance(parse("not base64!!", base64_encoded=True).problem, InvalidRequest)
