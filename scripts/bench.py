@@ -1,0 +1,137 @@
+"""Benchmark: cold start, first and warm request latency, and peak memory of both functions.
+
+Prints figures; asserts nothing (speed targets are read, not tested). Runs against the same
+embedded backends as `admin-token-api serve`: moto's DynamoDB server and the AppConfig stand-in
+on loopback, so request figures include a local HTTP round trip per AWS call.
+
+    make bench            # or: .venv/bin/python scripts/bench.py [--cold-runs 7] [--warm-requests 300]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+EVENTS = {"LookupFunction": ROOT / "events" / "lookup-runner-token.json",
+          "RevokeFunction": ROOT / "events" / "revoke-not-found.json"}  # fmt: skip
+
+
+class _Context:
+    function_name = "bench"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
+    aws_request_id = "bench"
+
+    @staticmethod
+    def get_remaining_time_in_millis() -> int:
+        return 10_000
+
+
+def _load_handler(function_id: str) -> tuple[Any, float]:
+    """Import the function as Lambda's init phase does; return its handler and the time it took."""
+    from admin_token_local.template import function_handler, load_template
+
+    code_dir, module, attribute = function_handler(load_template(ROOT / "template.yaml"), function_id)
+    started = time.perf_counter()
+    spec = importlib.util.spec_from_file_location(f"bench_{function_id}", code_dir / f"{module}.py")
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {function_id} from {code_dir}")
+    loaded = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loaded)
+    return getattr(loaded, attribute), time.perf_counter() - started
+
+
+def child(function_id: str) -> None:
+    """One cold start in this fresh process: init, first request, a few warm ones, peak RSS."""
+    handler, init_seconds = _load_handler(function_id)
+    event = json.loads(EVENTS[function_id].read_text())
+    started = time.perf_counter()
+    handler(event, _Context())
+    first_seconds = time.perf_counter() - started
+    warm = []
+    for _ in range(20):
+        started = time.perf_counter()
+        handler(event, _Context())
+        warm.append(time.perf_counter() - started)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"init": init_seconds, "first": first_seconds, "warm": statistics.median(warm),
+                      "peak_mib": peak_mib}))  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cold-runs", type=int, default=7)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+
+    from admin_token_local.appconfig_standin import AppConfigStandIn
+    from admin_token_local.dynamodb_local import EmbeddedDynamoDB, create_tables
+    from admin_token_local.seed import DEMO_SEED_PATH, load_seed_file, write_seed
+    from admin_token_local.template import feature_flags_document, function_environment, load_template, table_names
+
+    template = load_template(ROOT / "template.yaml")
+    environment = {
+        **os.environ,
+        **function_environment(template, "LookupFunction", os.environ),
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(environment)
+    dynamodb = EmbeddedDynamoDB()
+    endpoint = dynamodb.start()
+    names = table_names(template)
+    create_tables(endpoint, template, names)
+    write_seed(load_seed_file(DEMO_SEED_PATH), endpoint_url=endpoint, table_names=names)
+    appconfig = AppConfigStandIn(
+        feature_flags_document(template),
+        application=environment["APPCONFIG_APPLICATION"],
+        environment=environment["APPCONFIG_ENVIRONMENT"],
+        profile=environment["APPCONFIG_CONFIGURATION"],
+    )
+    environment["AWS_ENDPOINT_URL_APPCONFIGDATA"] = appconfig.start()
+    environment["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {args.cold_runs} cold starts per function")
+    print(f"{'function':<16}{'init ms':>10}{'first ms':>10}{'warm ms':>10}{'peak MiB':>10}   (medians)")
+    try:
+        for function_id in EVENTS:
+            runs = []
+            for _ in range(args.cold_runs):
+                output = subprocess.run(  # noqa: S603 - our own script, with our own interpreter
+                    [sys.executable, __file__, "--child", function_id],
+                    env=environment, capture_output=True, text=True, check=True,
+                )  # fmt: skip
+                runs.append(json.loads(output.stdout.strip().splitlines()[-1]))
+
+            def median_ms(key: str, of: list[dict[str, float]] = runs) -> float:
+                return statistics.median(run[key] for run in of) * 1000
+
+            peak = statistics.median(run["peak_mib"] for run in runs)
+            print(
+                f"{function_id:<16}{median_ms('init'):>10.0f}{median_ms('first'):>10.1f}"
+                f"{median_ms('warm'):>10.1f}{peak:>10.0f}"
+            )
+    finally:
+        appconfig.stop()
+        dynamodb.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,303 @@
+"""Replay every sample event in events/ through the real handlers and check the answer.
+
+The files in events/ are what `sam local invoke LookupFunction -e events/<file>` (or
+`admin-token-api invoke ...`) is given: complete API Gateway REST v1 proxy events. Each one has
+exactly one entry in EXPECTED below, derived from demo/seed.json and the behaviour contract
+(/work/shared/spec/admin-token-api.md), not from what the service happens to answer.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from admin_token.config import reset_configuration_cache
+from admin_token_local.appconfig_standin import AppConfigStandIn
+from tests.integration.conftest import DEFAULT_FLAGS, call
+from tests.support.demo import ADMIN, PROJECT_RUNNER, SHARED_RUNNER
+from tests.support.events import EVENTS_DIR, TOKEN_PATH, load_event, proxy_event
+
+GITLAB_URL = "https://gitlab.example.com"  # template.yaml's GitLabUrl default
+
+UNAUTHORIZED = {"message": "401 Unauthorized"}
+FORBIDDEN = {"message": "403 Forbidden"}
+NOT_FOUND = {"message": {"error": "Not found"}}
+UNSUPPORTED = {"message": "Token type not supported."}
+
+
+def user_entity(
+    user_id: int, username: str, name: str, created_at: str, *, state: str = "active", bot: bool = False
+) -> dict[str, Any]:
+    """Spec §4 user entity: `id, username, name, state, locked, avatar_url, web_url, created_at, bot`."""
+    return {
+        "id": user_id,
+        "username": username,
+        "name": name,
+        "state": state,
+        "locked": False,
+        "avatar_url": None,
+        "web_url": f"{GITLAB_URL}/{username}",
+        "created_at": created_at,
+        "bot": bot,
+    }
+
+
+def basic_user(user_id: int, username: str, name: str, *, state: str = "active") -> dict[str, Any]:
+    """Spec §4 basic user (trigger owner, job user): `id, username, name, state, web_url`."""
+    return {"id": user_id, "username": username, "name": name, "state": state, "web_url": f"{GITLAB_URL}/{username}"}
+
+
+ALICE = user_entity(2, "alice", "Alice Developer", "2024-02-01T09:30:00.000Z")
+
+
+@dataclass(frozen=True)
+class AfterLookup:
+    """A lookup (as the demo administrator) run after the event, and what it must answer."""
+
+    token: str
+    status: int
+    body: Any
+
+
+@dataclass(frozen=True)
+class Expected:
+    function: str  # logical id in template.yaml: LookupFunction (POST) or RevokeFunction (DELETE)
+    status: int
+    body: Any  # the exact JSON body; None for an empty body (204)
+    flags: dict[str, Any] | None = None  # feature-flag definitions replacing the deployed ones
+    then: tuple[AfterLookup, ...] = field(default=())
+
+
+SHARED_RUNNER_ENTITY = {
+    "id": 1,
+    "description": "shared",
+    "ip_address": "10.0.0.11",
+    "active": True,
+    "paused": False,
+    "is_shared": True,
+    "runner_type": "instance_type",
+    "name": "runner-1",
+    "online": False,
+    "status": "never_contacted",
+    "created_at": "2024-01-01T00:00:00.000Z",
+}
+SHARED_RUNNER_UNTOUCHED = AfterLookup(SHARED_RUNNER, 200, SHARED_RUNNER_ENTITY)
+
+EXPECTED: dict[str, Expected] = {
+    # --- One lookup per token type of spec §4, in matching order --------------------------------
+    "lookup-deploy-token.json": Expected(
+        "LookupFunction",
+        200,
+        {
+            "id": 2,
+            "name": "group-deploy",
+            "username": "gitlab+deploy-token-2",
+            "expires_at": "2099-01-01",
+            "scopes": ["read_registry"],
+            "revoked": False,
+            "expired": False,
+        },
+    ),
+    "lookup-feed-token.json": Expected("LookupFunction", 200, ALICE),
+    "lookup-personal-access-token.json": Expected(
+        "LookupFunction",
+        200,
+        {
+            "id": 6,
+            "name": "alice-laptop",
+            "description": "Alice's laptop",
+            "revoked": False,
+            "created_at": "2024-02-02T10:00:00.000Z",
+            "scopes": ["api", "read_repository"],
+            "user_id": 2,
+            "last_used_at": "2024-05-01T12:34:56.000Z",
+            "active": True,
+            "expires_at": "2099-12-31",
+            "impersonation": False,
+        },
+    ),
+    "lookup-oauth-application-secret.json": Expected(
+        "LookupFunction",
+        200,
+        {
+            "id": 1,
+            "application_id": "8f3d2c1b0a9e8d7c",  # GitLab exposes the application's uid as application_id
+            "application_name": "Grafana",
+            "callback_url": "https://grafana.example.com/login/gitlab",
+            "confidential": True,
+            "scopes": ["read_user", "openid"],
+        },
+    ),
+    "lookup-cluster-agent-token.json": Expected(
+        "LookupFunction",
+        200,
+        {
+            "id": 1,
+            "name": "production-agent",
+            "description": "prod cluster",
+            "agent_id": 5,
+            "status": "active",
+            "created_at": "2024-04-01T00:00:00.000Z",
+            "created_by_user_id": 1,
+            "last_used_at": "2024-04-02T08:00:00.000Z",
+        },
+    ),
+    "lookup-runner-token.json": Expected("LookupFunction", 200, SHARED_RUNNER_ENTITY),
+    "lookup-pipeline-trigger-token.json": Expected(
+        "LookupFunction",
+        200,
+        {
+            "id": 1,
+            "token": "glptt-…a1b2",  # (ours) masked hint: prefix, an ellipsis, the last four characters
+            "description": "deploy",
+            "created_at": "2024-01-01T00:00:00.000Z",
+            "updated_at": "2024-01-01T00:00:00.000Z",  # never updated: equal to created_at
+            "last_used": None,
+            "expires_at": None,
+            "owner": basic_user(1, "root", "Administrator"),
+        },
+    ),
+    "lookup-ci-job-token.json": Expected(
+        "LookupFunction",
+        200,
+        {
+            "job": {
+                "id": 1,
+                "status": "running",
+                "stage": "test",
+                "name": "build",
+                "ref": "main",
+                "tag": False,
+                "created_at": "2024-01-01T00:00:00.000Z",
+                "started_at": "2024-01-01T00:00:01.000Z",
+                "finished_at": None,
+                "user": basic_user(2, "alice", "Alice Developer"),
+                # Spec §4 names no pipeline fields; what the seed knows of pipeline 7 (a job runs on its
+                # pipeline's ref in GitLab, so the pipeline's ref is the job's).
+                "pipeline": {"id": 7, "project_id": 10, "ref": "main"},
+            }
+        },
+    ),
+    "lookup-feature-flags-client-token.json": Expected("LookupFunction", 200, {"id": 1, "project_id": 10}),
+    "lookup-gitlab-session.json": Expected("LookupFunction", 200, ALICE),
+    "lookup-incoming-email-token.json": Expected("LookupFunction", 200, ALICE),
+    # --- Lookup errors (spec §2, §3) --------------------------------------------------------------
+    "lookup-no-credential.json": Expected("LookupFunction", 401, UNAUTHORIZED),
+    "lookup-read-api-only.json": Expected("LookupFunction", 403, FORBIDDEN),
+    "lookup-token-in-query-string.json": Expected(
+        "LookupFunction", 400, {"error": "token must be sent in the request body"}
+    ),
+    "lookup-token-null.json": Expected("LookupFunction", 400, {"error": "token is invalid"}),
+    "lookup-unsupported-prefix.json": Expected("LookupFunction", 422, UNSUPPORTED),
+    "lookup-not-found.json": Expected("LookupFunction", 404, NOT_FOUND),
+    "lookup-finished-ci-job.json": Expected("LookupFunction", 404, NOT_FOUND),  # found only while running
+    # --- Revoke ------------------------------------------------------------------------------------
+    "revoke-runner-token.json": Expected(
+        "RevokeFunction",
+        204,
+        None,
+        then=(AfterLookup(PROJECT_RUNNER, 404, NOT_FOUND), SHARED_RUNNER_UNTOUCHED),
+    ),
+    "revoke-no-credential.json": Expected("RevokeFunction", 401, UNAUTHORIZED, then=(SHARED_RUNNER_UNTOUCHED,)),
+    "revoke-non-admin.json": Expected("RevokeFunction", 403, FORBIDDEN, then=(SHARED_RUNNER_UNTOUCHED,)),
+    "revoke-unsupported-prefix.json": Expected("RevokeFunction", 422, UNSUPPORTED),
+    "revoke-not-found.json": Expected("RevokeFunction", 404, NOT_FOUND),
+    "revoke-missing-token.json": Expected("RevokeFunction", 400, {"error": "token is missing"}),
+    "revoke-flag-off.json": Expected(
+        "RevokeFunction",
+        404,
+        {"message": "'api_admin_token_revoke' feature flag is disabled"},
+        flags={"api_admin_token_revoke": {"default": False}},
+        then=(SHARED_RUNNER_UNTOUCHED,),
+    ),
+}
+
+METHOD_OF = {"LookupFunction": "POST", "RevokeFunction": "DELETE"}
+PROXY_EVENT_KEYS = {
+    "resource",
+    "path",
+    "httpMethod",
+    "headers",
+    "multiValueHeaders",
+    "queryStringParameters",
+    "multiValueQueryStringParameters",
+    "pathParameters",
+    "stageVariables",
+    "requestContext",
+    "body",
+    "isBase64Encoded",
+}
+REQUEST_CONTEXT_KEYS = {
+    "accountId",
+    "resourceId",
+    "stage",
+    "requestId",
+    "requestTime",
+    "requestTimeEpoch",
+    "identity",
+    "path",
+    "resourcePath",
+    "httpMethod",
+    "apiId",
+    "protocol",
+}
+
+
+def event_files() -> set[str]:
+    return {path.name for path in EVENTS_DIR.glob("*.json")}
+
+
+def test_every_event_file_has_an_expectation_and_every_expectation_a_file() -> None:
+    files = event_files()
+    assert sorted(files - EXPECTED.keys()) == [], "event files with no entry in EXPECTED"
+    assert sorted(EXPECTED.keys() - files) == [], "entries in EXPECTED with no file in events/"
+    assert all(path.suffix == ".json" for path in EVENTS_DIR.iterdir() if path.is_file())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_event_file_is_a_complete_rest_proxy_event(name: str) -> None:
+    event = load_event(name)
+    method = METHOD_OF[EXPECTED[name].function]
+
+    assert set(event) == PROXY_EVENT_KEYS
+    assert set(event["requestContext"]) == REQUEST_CONTEXT_KEYS
+    assert (event["resource"], event["path"]) == (TOKEN_PATH, TOKEN_PATH)
+    assert event["requestContext"]["resourcePath"] == TOKEN_PATH
+    assert event["requestContext"]["path"] == f"/{event['requestContext']['stage']}{TOKEN_PATH}"
+    assert event["httpMethod"] == event["requestContext"]["httpMethod"] == method
+    assert event["isBase64Encoded"] is False
+    assert isinstance(event["body"], str)
+    json.loads(event["body"])
+    assert event["headers"]["Content-Type"] == "application/json"
+    assert event["multiValueHeaders"] == {name: [value] for name, value in event["headers"].items()}
+    query = event["queryStringParameters"]
+    multi_query = event["multiValueQueryStringParameters"]
+    assert multi_query == (None if query is None else {key: [value] for key, value in query.items()})
+
+
+def test_request_ids_are_distinct() -> None:
+    ids = [load_event(name)["requestContext"]["requestId"] for name in sorted(EXPECTED)]
+    assert len(set(ids)) == len(ids)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_replay_event(name: str, tables: dict[str, str], appconfig: AppConfigStandIn) -> None:
+    expected = EXPECTED[name]
+    if expected.flags is not None:
+        appconfig.set_document({**copy.deepcopy(DEFAULT_FLAGS), **copy.deepcopy(expected.flags)})
+        reset_configuration_cache()
+
+    response = call(expected.function, load_event(name))
+
+    assert (response.status, response.body) == (expected.status, expected.body)
+    if expected.status == 204:
+        assert response.raw["body"] in ("", None)
+    for after in expected.then:
+        looked_up = call(
+            "LookupFunction", proxy_event("POST", body={"token": after.token}, headers={"PRIVATE-TOKEN": ADMIN})
+        )
+        assert (looked_up.status, looked_up.body) == (after.status, after.body), f"lookup after {name}"
