@@ -1,0 +1,347 @@
+"""A local stand-in for API Gateway (REST API, Lambda proxy integration).
+
+Each request becomes the full REST v1 proxy event API Gateway would send, the function's handler
+runs on it through LocalFunctions, and its proxy response is written back as API Gateway would.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import socket
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Iterable, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from admin_token_local.lambda_runtime import LocalFunctions
+from admin_token_local.template import PSEUDO_PARAMETERS, Route, api_routes
+
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+# What API Gateway reports as apiId when `sam local generate-event` makes one up.
+LOCAL_API_ID = "1234567890"
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+Response = tuple[int, list[tuple[str, str]], bytes]
+
+
+class BodyTooLargeError(ValueError):
+    pass
+
+
+def _gateway_error(status: int, error_type: str, message: str) -> Response:
+    # API Gateway's own errors: a JSON message and the x-amzn-ErrorType header.
+    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)]
+    return status, headers, json.dumps({"message": message}, separators=(",", ":")).encode()
+
+
+def missing_authentication_token() -> Response:
+    # A REST API answers this for unknown paths and for known paths with a method they lack.
+    return _gateway_error(403, "MissingAuthenticationTokenException", "Missing Authentication Token")
+
+
+def internal_server_error() -> Response:
+    return _gateway_error(502, "InternalServerErrorException", "Internal server error")
+
+
+def _path_pattern(path: str) -> tuple[re.Pattern[str], list[str]]:
+    # {name} matches one path segment, {name+} (greedy proxy) the rest of the path.
+    regex, names = "", []
+    for part in re.split(r"(\{[^}]+\})", path):
+        if part.startswith("{") and part.endswith("}"):
+            name = part[1:-1]
+            names.append(name.rstrip("+"))
+            regex += "(.+)" if name.endswith("+") else "([^/]+)"
+        else:
+            regex += re.escape(part)
+    return re.compile(regex), names
+
+
+def match_route(routes: Iterable[Route], method: str, path: str) -> tuple[Route, dict[str, str] | None] | None:
+    """The route for method and path, with its path parameters (None when it has none)."""
+    for route in routes:
+        if route.method not in (method, "ANY"):
+            continue
+        pattern, names = _path_pattern(route.path)
+        match = pattern.fullmatch(path)
+        if match is not None:
+            return route, (dict(zip(names, match.groups(), strict=True)) if names else None)
+    return None
+
+
+def _request_time(epoch: float) -> str:
+    # API Gateway's format, with English month names whatever the locale.
+    moment = time.gmtime(epoch)
+    return f"{moment.tm_mday:02d}/{_MONTHS[moment.tm_mon - 1]}/{time.strftime('%Y:%H:%M:%S', moment)} +0000"
+
+
+def _single_and_multi(pairs: Iterable[tuple[str, str]]) -> tuple[dict[str, str] | None, dict[str, list[str]] | None]:
+    single: dict[str, str] = {}
+    multi: dict[str, list[str]] = {}
+    for name, value in pairs:
+        single[name] = value  # the last value wins, as in API Gateway
+        multi.setdefault(name, []).append(value)
+    return (single or None), (multi or None)
+
+
+def build_event(
+    route: Route,
+    path_parameters: dict[str, str] | None,
+    *,
+    method: str,
+    path: str,
+    query: str,
+    headers: list[tuple[str, str]],
+    body: bytes,
+    source_ip: str,
+    protocol: str = "HTTP/1.1",
+) -> dict[str, Any]:
+    """The REST API v1 proxy event API Gateway sends the function for this request."""
+    now = time.time()
+    header_map, multi_headers = _single_and_multi(headers)
+    query_map, multi_query = _single_and_multi(parse_qsl(query, keep_blank_values=True))
+    lowered = {name.lower(): value for name, value in (header_map or {}).items()}
+    host = lowered.get("host", "localhost")
+    text: str | None = None
+    is_base64 = False
+    if body:
+        try:
+            text = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text, is_base64 = base64.b64encode(body).decode("ascii"), True
+    request_id = str(uuid.uuid4())
+    return {
+        "body": text,
+        "resource": route.resource_path,
+        "path": path,
+        "httpMethod": method,
+        "isBase64Encoded": is_base64,
+        "queryStringParameters": query_map,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": path_parameters,
+        "stageVariables": None,
+        "headers": header_map,
+        "multiValueHeaders": multi_headers,
+        "requestContext": {
+            "accountId": PSEUDO_PARAMETERS["AWS::AccountId"],
+            "resourceId": hashlib.sha1(route.resource_path.encode()).hexdigest()[:6],  # noqa: S324
+            "stage": route.stage,
+            "requestId": request_id,
+            "extendedRequestId": base64.b64encode(uuid.uuid4().bytes[:12]).decode("ascii"),
+            "requestTime": _request_time(now),
+            "requestTimeEpoch": int(now * 1000),
+            "identity": {
+                "cognitoIdentityPoolId": None,
+                "accountId": None,
+                "cognitoIdentityId": None,
+                "caller": None,
+                "accessKey": None,
+                "apiKey": None,
+                "apiKeyId": None,
+                "sourceIp": source_ip,
+                "principalOrgId": None,
+                "cognitoAuthenticationType": None,
+                "cognitoAuthenticationProvider": None,
+                "userArn": None,
+                "userAgent": lowered.get("user-agent"),
+                "user": None,
+            },
+            "domainName": host,
+            "domainPrefix": host.split(".", 1)[0].split(":", 1)[0],
+            "path": f"/{route.stage}{path}",
+            "resourcePath": route.resource_path,
+            "httpMethod": method,
+            "apiId": LOCAL_API_ID,
+            "protocol": protocol,
+        },
+    }
+
+
+def proxy_response(result: Any, request_id: str) -> Response:
+    """Map a Lambda proxy response onto HTTP; ValueError when API Gateway would reject it."""
+    if not isinstance(result, dict):
+        raise ValueError("the proxy response is not a JSON object")
+    status = result.get("statusCode")
+    if isinstance(status, str) and status.isdigit():
+        status = int(status)
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        raise ValueError(f"statusCode {status!r} is not an HTTP status")
+    body = result.get("body")
+    if body is not None and not isinstance(body, str):
+        raise ValueError("body must be a string or null")
+    raw = (base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")) if body else b""
+    single = result.get("headers") or {}
+    multi = result.get("multiValueHeaders") or {}
+    if not isinstance(single, Mapping) or not isinstance(multi, Mapping):
+        raise ValueError("headers and multiValueHeaders must be objects")
+    # As API Gateway merges them: a name in multiValueHeaders takes only its values from there.
+    multi_names = {str(name).lower() for name in multi}
+    headers = [(str(name), _header_value(value)) for name, value in single.items() if name.lower() not in multi_names]
+    for name, values in multi.items():
+        if not isinstance(values, list):
+            raise ValueError(f"multiValueHeaders[{name!r}] must be a list")
+        headers.extend((str(name), _header_value(value)) for value in values)
+    names = {name.lower() for name, _ in headers}
+    if "content-type" not in names:
+        headers.append(("Content-Type", "application/json"))
+    headers.append(("x-amzn-RequestId", request_id))
+    return status, headers, raw
+
+
+def _header_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None or isinstance(value, dict | list):
+        raise ValueError(f"header value {value!r} is not a scalar")
+    return str(value)
+
+
+def _read_chunked(stream: Any, limit: int) -> bytes:
+    body = b""
+    while True:
+        size = int(stream.readline().split(b";", 1)[0].strip() or b"0", 16)
+        if size == 0:
+            while stream.readline() not in (b"\r\n", b"\n", b""):  # trailers
+                pass
+            return body
+        if len(body) + size > limit:
+            raise BodyTooLargeError
+        body += stream.read(size)
+        stream.readline()
+
+
+class LocalApiGateway:
+    """HTTP on host:port in front of the template's Api routes."""
+
+    def __init__(
+        self, functions: LocalFunctions, host: str = "127.0.0.1", port: int = 3000, routes: list[Route] | None = None
+    ) -> None:
+        self.functions = functions
+        self.routes = api_routes(functions.template) if routes is None else routes
+        server_class = type(
+            "GatewayServer",
+            (ThreadingHTTPServer,),
+            {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET, "daemon_threads": True},
+        )
+        # Binding here (not in start) lets a port in use fail before anything else starts.
+        self._server: ThreadingHTTPServer = server_class((host, port), _handler_for(self))
+        self._thread: threading.Thread | None = None
+        self.host = host
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="gateway", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def handle(
+        self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str, protocol: str
+    ) -> Response:
+        """Route one request, run the function, map its response (or API Gateway's error)."""
+        url = urlsplit(target)
+        path = unquote(url.path)
+        found = match_route(self.routes, method, path)
+        if found is None:
+            return missing_authentication_token()
+        route, path_parameters = found
+        event = build_event(
+            route,
+            path_parameters,
+            method=method,
+            path=path,
+            query=url.query,
+            headers=headers,
+            body=body,
+            source_ip=source_ip,
+            protocol=protocol,
+        )
+        request_id = event["requestContext"]["requestId"]
+        try:
+            result = self.functions.invoke(route.function_id, event)
+        except Exception:
+            # As in CloudWatch Logs: the function's failure shows up there, the client sees a 502.
+            traceback.print_exc(file=sys.stderr)
+            return internal_server_error()
+        try:
+            return proxy_response(result, request_id)
+        except (ValueError, TypeError) as error:
+            print(
+                f"Execution failed due to configuration error: Malformed Lambda proxy response: {error}",
+                file=sys.stderr,
+            )
+            return internal_server_error()
+
+
+def _handler_for(gateway: LocalApiGateway) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def _handle(self) -> None:
+            try:
+                body = self._read_body()
+            except BodyTooLargeError:
+                self.close_connection = True  # the rest of the body is never read
+                self._send(*_gateway_error(413, "RequestTooLargeException", "Request Too Long"))
+                return
+            except ValueError:
+                self.close_connection = True
+                self._send(*_gateway_error(400, "BadRequestException", "Invalid request body"))
+                return
+            headers = [(name, value) for name, value in self.headers.items()]
+            names = {name.lower() for name, _ in headers}
+            # API Gateway tells the function where the request came from, as these headers.
+            forwarded = {
+                "X-Forwarded-For": self.client_address[0],
+                "X-Forwarded-Port": str(gateway.port),
+                "X-Forwarded-Proto": "http",
+            }
+            headers += [(name, value) for name, value in forwarded.items() if name.lower() not in names]
+            method = self.command
+            self._send(*gateway.handle(method, self.path, headers, body, self.client_address[0], self.request_version))
+
+        def _read_body(self) -> bytes:
+            if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                return _read_chunked(self.rfile, MAX_BODY_BYTES)
+            length = int(self.headers.get("Content-Length") or 0)
+            if length < 0:
+                raise ValueError("negative Content-Length")
+            if length > MAX_BODY_BYTES:
+                raise BodyTooLargeError
+            return self.rfile.read(length)
+
+        def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+            self.send_response(status)
+            for name, value in headers:
+                if name.lower() not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+
+    return Handler

@@ -1,0 +1,283 @@
+"""`admin-token-api`: the serve/invoke/seed commands and their error paths (local-run.md).
+
+The real template is used with fake function code (see conftest.cli_template), so these tests
+check the runner's wiring (tables, seed, AppConfig, environment), not the real handlers.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+
+from admin_token_local.cli import main
+from admin_token_local.dynamodb_local import EmbeddedDynamoDB
+from admin_token_local.template import feature_flags_document, load_template
+from tests.local.conftest import REAL_TEMPLATE
+
+COMMAND = Path(sys.executable).with_name("admin-token-api")
+DEMO_USERS = len(json.loads((REAL_TEMPLATE.parent / "demo" / "seed.json").read_text())["users"])
+
+
+def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(COMMAND), *args], capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def one_error_line(err: str) -> str:
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    return lines[0]
+
+
+@pytest.fixture
+def event_file(tmp_path: Path) -> Path:
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps({"path": "/api/v4/admin/token", "body": "{}"}))
+    return path
+
+
+@pytest.fixture
+def unique_tables(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Fresh table names: in-process moto servers share one state with the rest of the session."""
+    suffix = uuid.uuid4().hex[:8]
+    names = {}
+    for variable in ("TOKENS_TABLE_NAME", "USERS_TABLE_NAME", "RUNNERS_TABLE_NAME", "AUDIT_TABLE_NAME"):
+        names[variable] = f"cli-{variable.split('_')[0].lower()}-{suffix}"
+        monkeypatch.setenv(variable, names[variable])
+    return names
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+# -- serve ----------------------------------------------------------------------------------------
+
+
+def _start_serve(template: Path) -> subprocess.Popen[str]:
+    command = [str(COMMAND), "--template", str(template), "serve", "--port", "0"]
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _check_serving(process: subprocess.Popen[str]) -> None:
+    assert process.stdout is not None
+    first = process.stdout.readline()
+    match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+)\n", first)
+    assert match, first + (process.stderr.read() if process.stderr and process.poll() is not None else "")
+    url = match.group(1)
+    banner = [process.stdout.readline() for _ in range(5)]
+    assert banner[0].startswith("demo administrator token: glpat-")
+    admin = banner[0].split(": ", 1)[1].strip()
+    curls = [line for line in banner if line.startswith("curl ")]
+    assert curls[0].startswith(f"curl -X POST {url}/api/v4/admin/token -H 'PRIVATE-TOKEN: {admin}'")
+    assert curls[1].startswith(f"curl -X DELETE {url}/api/v4/admin/token -H 'PRIVATE-TOKEN: {admin}'")
+    assert "-H 'Content-Type: application/json' -d '{\"token\":\"glrt-" in curls[1]
+
+    connection = http.client.HTTPConnection(url.removeprefix("http://"), timeout=10)
+    connection.request("POST", "/api/v4/admin/token", body=b"{}")
+    response = connection.getresponse()
+    assert response.status == 200
+    answer = json.loads(response.read())
+    connection.close()
+    assert answer["users"] == DEMO_USERS  # the demo seed is in the embedded DynamoDB
+    assert answer["flags"] == feature_flags_document(load_template(REAL_TEMPLATE))
+    assert answer["path"] == "/api/v4/admin/token"
+
+
+def test_serve_answers_through_the_function_and_stops_on_sigterm_and_sigint(cli_template: Path) -> None:
+    # Two servers side by side (one per signal), which also shows two can run on free ports.
+    processes = {signal.SIGTERM: _start_serve(cli_template), signal.SIGINT: _start_serve(cli_template)}
+    try:
+        for process in processes.values():
+            _check_serving(process)
+        for number, process in processes.items():
+            process.send_signal(number)
+        for number, process in processes.items():
+            assert process.wait(timeout=15) == 0, f"{number!r}: {process.stderr.read() if process.stderr else ''}"
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                process.kill()
+            process.wait()
+            for stream in (process.stdout, process.stderr):
+                if stream is not None:
+                    stream.close()
+
+
+def test_serve_on_a_port_in_use_is_one_line_and_non_zero(
+    cli_template: Path,
+    busy_port: int,
+    capsys: pytest.CaptureFixture[str],
+    process_state: None,
+    unique_tables: dict[str, str],
+) -> None:
+    assert main(["--template", str(cli_template), "serve", "--port", str(busy_port)]) != 0
+    captured = capsys.readouterr()
+    assert "listening on" not in captured.out
+    line = one_error_line(captured.err)
+    assert f"127.0.0.1:{busy_port}" in line
+    assert "in use" in line
+
+
+# -- invoke ---------------------------------------------------------------------------------------
+
+
+def test_invoke_prints_only_the_response_on_stdout(
+    cli_template: Path, event_file: Path, tmp_path: Path, unique_tables: dict[str, str]
+) -> None:
+    # A separate process: what matters is what reaches the real standard output.
+    flags = tmp_path / "flags.json"
+    flags.write_text(json.dumps({"admin_mode": {"default": True}}))
+    argv = ["invoke", "RevokeFunction", "--event", str(event_file), "--feature-flags", str(flags)]
+    result = run(*argv, "--template", str(cli_template))
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 1, result.stdout
+    response = json.loads(result.stdout)
+    assert "cli function output" in result.stderr
+    assert "cli function log" in result.stderr
+    assert response["statusCode"] == 200
+    body = json.loads(response["body"])
+    assert body == {"users": DEMO_USERS, "flags": {"admin_mode": {"default": True}}, "path": "/api/v4/admin/token"}
+
+
+def test_invoke_of_a_failing_function_reports_the_lambda_error(
+    cli_template: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    process_state: None,
+    unique_tables: dict[str, str],
+) -> None:
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"body": '{"raise": true}'}))
+    assert main(["--template", str(cli_template), "invoke", "LookupFunction", "--event", str(event)]) == 1
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["errorType"] == "ValueError"
+    assert "told to fail" in captured.err
+
+
+# -- the error paths, in process ------------------------------------------------------------------
+
+
+def test_unknown_function(cli_template: Path, event_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["--template", str(cli_template), "invoke", "NoSuchFunction", "--event", str(event_file)])
+    assert status != 0
+    line = one_error_line(capsys.readouterr().err)
+    assert "NoSuchFunction" in line
+    assert "LookupFunction, RevokeFunction" in line
+
+
+def test_missing_event_file(cli_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["--template", str(cli_template), "invoke", "LookupFunction", "--event", str(tmp_path / "no.json")])
+    assert status != 0
+    assert "no.json" in one_error_line(capsys.readouterr().err)
+
+
+def test_missing_seed_file(
+    cli_template: Path,
+    event_file: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    process_state: None,
+    unique_tables: dict[str, str],
+) -> None:
+    missing = tmp_path / "missing-seed.json"
+    status = main(["--template", str(cli_template), "invoke", "LookupFunction", "--event", str(event_file),
+                   "--seed", str(missing)])  # fmt: skip
+    assert status != 0
+    assert "missing-seed.json" in one_error_line(capsys.readouterr().err)
+
+
+def test_invalid_seed_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], process_state: None) -> None:
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"users": [], "surprise": []}))
+    assert main(["seed", str(seed), "--dynamodb-endpoint", "http://127.0.0.1:1"]) != 0
+    assert "surprise" in one_error_line(capsys.readouterr().err)
+
+
+def test_unreadable_feature_flags_file(cli_template: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    flags = tmp_path / "flags.json"
+    flags.write_text("{not json")
+    assert main(["--template", str(cli_template), "serve", "--feature-flags", str(flags)]) != 0
+    assert "flags.json" in one_error_line(capsys.readouterr().err)
+
+
+def test_missing_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--template", str(tmp_path / "nope.yaml"), "serve"]) != 0
+    assert "nope.yaml" in one_error_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["bogus"],
+        ["serve", "--port", "http"],
+        ["serve", "--port", "70000"],
+        ["invoke", "LookupFunction"],
+        ["seed"],
+        ["serve", "--unknown"],
+    ],
+)
+def test_bad_arguments_are_one_line(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    assert "error:" in one_error_line(capsys.readouterr().err)
+
+
+def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--help"]) == 0
+    assert "--dynamodb-endpoint" in capsys.readouterr().out
+
+
+def test_the_template_option_is_accepted_after_the_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["serve", "--template", str(tmp_path / "after.yaml")]) != 0
+    assert "after.yaml" in one_error_line(capsys.readouterr().err)
+
+
+# -- seed -----------------------------------------------------------------------------------------
+
+
+def test_seed_creates_missing_tables_and_loads_the_file(
+    capsys: pytest.CaptureFixture[str], process_state: None, unique_tables: dict[str, str]
+) -> None:
+    server = EmbeddedDynamoDB()
+    endpoint = server.start()
+    try:
+        demo = REAL_TEMPLATE.parent / "demo" / "seed.json"
+        assert main(["--template", str(REAL_TEMPLATE), "seed", str(demo), "--dynamodb-endpoint", endpoint]) == 0
+        assert unique_tables["USERS_TABLE_NAME"] in capsys.readouterr().out
+        client: Any = boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+        assert len(client.scan(TableName=unique_tables["USERS_TABLE_NAME"])["Items"]) == DEMO_USERS
+        assert client.scan(TableName=unique_tables["TOKENS_TABLE_NAME"])["Items"]
+        # Running it again is fine: tables exist now, items are overwritten.
+        assert main(["--template", str(REAL_TEMPLATE), "seed", str(demo), "--dynamodb-endpoint", endpoint]) == 0
+    finally:
+        server.stop()
+
+
+def test_seed_against_an_unreachable_endpoint_is_one_line(
+    capsys: pytest.CaptureFixture[str], process_state: None
+) -> None:
+    os.environ["AWS_MAX_ATTEMPTS"] = "1"  # fail on the refused connection, without retries
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = sock.getsockname()[1]  # nothing listens there once the socket is closed
+    demo = REAL_TEMPLATE.parent / "demo" / "seed.json"
+    assert main(["seed", str(demo), "--dynamodb-endpoint", f"http://127.0.0.1:{closed}"]) != 0
+    assert f"127.0.0.1:{closed}" in one_error_line(capsys.readouterr().err)

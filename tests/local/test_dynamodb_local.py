@@ -1,0 +1,70 @@
+"""The embedded DynamoDB and the template's tables in it."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from admin_token_local.dynamodb_local import EmbeddedDynamoDB, create_tables, reset_tables
+from admin_token_local.template import load_template, table_definitions
+from tests.local.conftest import REAL_TEMPLATE
+
+TEMPLATE = load_template(REAL_TEMPLATE)
+# Unique per run: moto's state is per process, shared with any other server in the session.
+SUFFIX = uuid.uuid4().hex[:8]
+NAMES = {logical_id: f"local-{logical_id}-{SUFFIX}" for logical_id in table_definitions(TEMPLATE)}
+
+
+@pytest.fixture(scope="module")
+def endpoint() -> Iterator[str]:
+    server = EmbeddedDynamoDB()
+    url = server.start()
+    yield url
+    server.stop()
+
+
+def _client(endpoint: str) -> Any:
+    return boto3.client("dynamodb", endpoint_url=endpoint, region_name="us-east-1")
+
+
+def test_the_server_listens_on_loopback(endpoint: str) -> None:
+    assert endpoint.startswith("http://127.0.0.1:")
+    assert not endpoint.endswith(":0")
+
+
+def test_create_tables_builds_the_template_tables_once(endpoint: str) -> None:
+    assert sorted(create_tables(endpoint, TEMPLATE, NAMES)) == sorted(NAMES.values())
+    assert create_tables(endpoint, TEMPLATE, NAMES) == []  # idempotent
+    table = _client(endpoint).describe_table(TableName=NAMES["RunnersTable"])["Table"]
+    assert table["KeySchema"] == [
+        {"AttributeName": "runner_id", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert table["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_create_tables_adds_only_the_missing_ones(endpoint: str) -> None:
+    names = {logical_id: f"partial-{logical_id}-{SUFFIX}" for logical_id in NAMES}
+    client = _client(endpoint)
+    client.create_table(
+        TableName=f"partial-AuditTable-{SUFFIX}",
+        AttributeDefinitions=[{"AttributeName": "audit_id", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "audit_id", "KeyType": "HASH"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.put_item(TableName=f"partial-AuditTable-{SUFFIX}", Item={"audit_id": {"S": "kept"}})
+    assert f"partial-AuditTable-{SUFFIX}" not in create_tables(endpoint, TEMPLATE, names)
+    assert client.get_item(TableName=f"partial-AuditTable-{SUFFIX}", Key={"audit_id": {"S": "kept"}}).get("Item")
+
+
+def test_reset_tables_empties_them(endpoint: str) -> None:
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client = _client(endpoint)
+    client.put_item(TableName=NAMES["TokensTable"], Item={"digest": {"S": "abc"}})
+    reset_tables(endpoint, TEMPLATE, NAMES)
+    assert client.scan(TableName=NAMES["TokensTable"])["Items"] == []
+    assert set(NAMES.values()) <= set(client.list_tables()["TableNames"])
