@@ -55,6 +55,7 @@ def revoke_token(request: TokenRequest, store: TokenStore | None = None) -> None
     for _ in range(MAX_REVOKE_ATTEMPTS):
         revocation = token_type.revoke(subject, token, context)
         if revocation is None:
+            metrics.add_metric(name="RevokeAlreadyInEffect", unit=MetricUnit.Count, value=1)
             logger.info("Revoke already in effect", extra=_log_fields(identified))
             return
         try:
