@@ -9,6 +9,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.metrics import MetricUnit
 
+from admin_token import budget
 from admin_token.errors import (
     ConcurrentModification,
     ConfigurationUnavailable,
@@ -91,6 +92,8 @@ def build_resolver() -> APIGatewayRestResolver:
 
 
 def token_request(app: APIGatewayRestResolver) -> TokenRequest:
+    """The request, read from the current event; also starts this request's time budget."""
+    budget.start(app.lambda_context.get_remaining_time_in_millis() if app.lambda_context else None)
     event = app.current_event
     query: dict[str, Any] = {**event.query_string_parameters, **event.multi_value_query_string_parameters}
     return parse_token_request(

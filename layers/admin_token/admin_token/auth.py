@@ -28,25 +28,27 @@ class Caller:
         return {"user_id": self.user.id, "username": self.user.username}
 
 
-def caller_references(credential: StoredToken | None) -> list[RecordKey]:
-    """The caller's user is fetched with the target's records, in the same round trip."""
-    if credential is None or credential.token_type != CREDENTIAL_TYPE:
-        return []
-    return [RecordKey("user", int(credential.attributes["user_id"]))]
+def authenticate(credential: StoredToken | None, today: date) -> PersonalAccessToken:
+    """Spec §2's 401 rows that the credential's own item decides: known, a personal access token, live.
 
-
-def authorize_caller(
-    credential: StoredToken | None,
-    records: Mapping[RecordKey, dict[str, Any]],
-    configuration: Configuration,
-    today: date,
-) -> Caller:
-    """Spec §2, in its order: 401 for any unusable credential, then 403 for any unfit caller."""
+    Decided before any further read, so a refused caller costs the same whatever it asked about.
+    """
     if credential is None or credential.token_type != CREDENTIAL_TYPE:
         raise Unauthenticated
     token = PersonalAccessToken.model_validate(dict(credential.attributes))
+    if not token.active(today):
+        raise Unauthenticated
+    return token
+
+
+def authorize(
+    token: PersonalAccessToken,
+    records: Mapping[RecordKey, dict[str, Any]],
+    configuration: Configuration,
+) -> Caller:
+    """The rest of spec §2, in its order: the user must exist (401), be active, an admin, and scoped (403)."""
     user_item = records.get(RecordKey("user", token.user_id))
-    if not token.active(today) or user_item is None:
+    if user_item is None:
         raise Unauthenticated
     caller = Caller(user_from_item(user_item), token)
     if not caller.user.active or not caller.user.admin or API_SCOPE not in token.scopes:

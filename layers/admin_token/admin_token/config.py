@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.feature_flags.exceptions import (
     SchemaValidationError,
     StoreClientError,
 )
+from botocore.config import Config
 
 from admin_token.errors import ConfigurationUnavailable
 from admin_token.observability import logger, metrics
@@ -114,6 +115,8 @@ def _source() -> _LastKnownGood:
         environment=os.environ["APPCONFIG_ENVIRONMENT"],
         name=os.environ["APPCONFIG_CONFIGURATION"],
         max_age=int(os.environ.get("APPCONFIG_MAX_AGE_SECONDS", "30")),
+        # An outage should fail over to the cached copy fast, not after botocore's default retries.
+        boto_config=Config(connect_timeout=1, read_timeout=1, retries={"mode": "standard", "total_max_attempts": 2}),
     )
     return _LastKnownGood(cast(StoreProvider, store))
 

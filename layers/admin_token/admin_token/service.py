@@ -16,19 +16,21 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from admin_token.auth import Caller, authorize_caller, caller_references
+from admin_token.auth import Caller, authenticate, authorize
 from admin_token.config import REVOKE_FLAG, load_configuration
 from admin_token.digests import token_digest
 from admin_token.errors import ConcurrentModification, FeatureDisabled, TokenNotFound, UnsupportedTokenType
 from admin_token.models.requests import TokenRequest
 from admin_token.observability import logger, metrics
-from admin_token.storage import AuditRecord, StoredToken, TokenChanged, TokenStore
+from admin_token.storage import AuditRecord, RecordKey, StoredToken, TokenChanged, TokenStore
 from admin_token.storage.dynamodb import default_store
 from admin_token.token_types import match_token_type
 from admin_token.token_types.base import Found, RequestContext, Revocation, TokenType
 
 # A revoke that loses a race re-plans against the winner's state; more than this is a livelock.
 MAX_REVOKE_ATTEMPTS = 3
+# Ids start at 1: this key reads as absent, and keeps round 2 the same size (see _target_slot).
+ABSENT_RECORD = RecordKey("user", 0)
 
 
 @dataclass(frozen=True)
@@ -88,14 +90,16 @@ def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Id
     tokens = store.get_tokens(digests) if caller_digest else {}
     credential = tokens.get(caller_digest) if caller_digest else None
     target = _typed(tokens.get(target_digest) if target_digest else None, token_type)
+    caller_token = authenticate(credential, now.date())
 
-    # Round trip 2: the caller's user and whatever the target points to.
-    references = caller_references(credential)
-    if target is not None and token_type is not None:
-        references += token_type.references(target)
-    records = store.get_records(references) if references else {}
+    # Round trip 2: the caller's user and whatever the target points to, in one fixed shape.
+    caller_user = RecordKey("user", caller_token.user_id)
+    references = [caller_user]
+    if target_digest:
+        references += _target_slot(target, token_type, taken=references)
+    records = store.get_records(references)
 
-    caller = authorize_caller(credential, records, configuration, now.date())
+    caller = authorize(caller_token, records, configuration)
     request.check_body()
     if revoking and not configuration.revoke_enabled(caller.context):
         raise FeatureDisabled(REVOKE_FLAG)
@@ -115,6 +119,19 @@ def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Id
     if subject is None:
         raise TokenNotFound
     return Identified(caller, context, token_type, found, subject)
+
+
+def _target_slot(
+    target: StoredToken | None, token_type: TokenType[Any] | None, taken: list[RecordKey]
+) -> list[RecordKey]:
+    """What the target points to, or a key that never exists (id 0) when it points to nothing new.
+
+    Round 2 then reads the same number of keys whether the target exists or not, so a caller
+    refused at authorisation cannot tell the two apart by the work done for it.
+    """
+    wanted = token_type.references(target) if target is not None and token_type is not None else []
+    fresh = [key for key in wanted if key not in taken]
+    return fresh or [ABSENT_RECORD]
 
 
 def _typed(token: StoredToken | None, token_type: TokenType[Any] | None) -> StoredToken | None:

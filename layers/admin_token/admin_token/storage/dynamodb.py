@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
+from admin_token import budget
 from admin_token.errors import ConcurrentModification, StorageUnavailable
 from admin_token.observability import logger
 from admin_token.storage.base import (
@@ -57,9 +58,12 @@ TRANSIENT_ERRORS = frozenset(
     }
 )
 TRANSIENT_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
-# Bounded so that retries, with their backoff, fit well inside the function's 10 s timeout.
+# Every retry is ours (botocore makes one attempt): bounded in number, and each one only if it
+# can still finish inside the request's time budget.
 MAX_ATTEMPTS = 4
 BACKOFF_BASE_SECONDS = 0.05
+CONNECT_TIMEOUT_SECONDS = 1.0
+READ_TIMEOUT_SECONDS = 2.0
 RETRY_AFTER_SECONDS = 1
 
 _serializer = TypeSerializer()
@@ -83,9 +87,20 @@ def _stored_token(attributes: dict[str, Any]) -> StoredToken:
     )
 
 
-def _backoff(attempt: int) -> None:
+def _retry_or_give_up(attempt: int, failure: Exception) -> None:
+    """Sleep before another attempt, or raise StorageUnavailable when none is left in the budget."""
     # Full jitter: racing requests spread out instead of colliding again in step.
-    time.sleep(random.uniform(0, BACKOFF_BASE_SECONDS * 2**attempt))  # noqa: S311 - not for secrets
+    delay = random.uniform(0, BACKOFF_BASE_SECONDS * 2**attempt)  # noqa: S311 - not for secrets
+    if attempt + 1 >= MAX_ATTEMPTS or not budget.allows(delay + CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS):
+        logger.warning("DynamoDB unavailable, giving up", extra={"attempts": attempt + 1, "reason": _reason(failure)})
+        raise StorageUnavailable from failure
+    time.sleep(delay)
+
+
+def _reason(failure: Exception) -> str:
+    if isinstance(failure, ClientError):
+        return str(failure.response.get("Error", {}).get("Code", "ClientError"))
+    return type(failure).__name__
 
 
 @cache
@@ -93,9 +108,9 @@ def _client() -> DynamoDBClient:
     import boto3  # deferred: the import is the costliest part of a cold start, paid on first use only
 
     config = Config(
-        retries={"mode": "standard", "max_attempts": 3},
-        connect_timeout=2,
-        read_timeout=3,
+        retries={"mode": "standard", "total_max_attempts": 1},
+        connect_timeout=CONNECT_TIMEOUT_SECONDS,
+        read_timeout=READ_TIMEOUT_SECONDS,
     )
     return boto3.client("dynamodb", config=config)
 
@@ -148,24 +163,28 @@ class DynamoDBTokenStore:
             table: {"Keys": keys, "ConsistentRead": True} for table, keys in keys_by_table.items()
         }
         found: dict[str, list[dict[str, Any]]] = {}
-        for attempt in range(MAX_ATTEMPTS):
+        attempt = 0
+        while True:
             response = self._call(self.client.batch_get_item, RequestItems=pending)
             for table, items in response.get("Responses", {}).items():
                 found.setdefault(table, []).extend(_from_dynamodb(item) for item in items)
             pending = dict(response.get("UnprocessedKeys") or {})
             if not pending:
                 return found
-            _backoff(attempt)
-        logger.warning("Unprocessed keys left after retries")
-        raise StorageUnavailable
+            _retry_or_give_up(attempt, StorageUnavailable("unprocessed keys"))
+            attempt += 1
 
     # -- the one write path ----------------------------------------------------------------
 
     def apply(self, change: Change, audit: AuditRecord) -> None:
         items = [*self._transact_items(change), self._audit_put(audit)]
-        for attempt in range(MAX_ATTEMPTS):
+        # The same token on every attempt: if an attempt committed but its answer was lost, the
+        # retry is told it succeeded instead of finding its own change and calling it a conflict.
+        request_token = audit.audit_id
+        attempt = 0
+        while True:
             try:
-                self._call(self.client.transact_write_items, TransactItems=items)
+                self._call(self.client.transact_write_items, TransactItems=items, ClientRequestToken=request_token)
                 return
             except ClientError as error:
                 if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
@@ -180,8 +199,8 @@ class DynamoDBTokenStore:
                 if not TRANSIENT_CANCELLATIONS.intersection(codes):
                     raise
                 logger.info("Transaction cancelled, retrying", extra={"reasons": codes, "attempt": attempt})
-                _backoff(attempt)
-        raise StorageUnavailable
+                _retry_or_give_up(attempt, error)
+                attempt += 1
 
     def _transact_items(self, change: Change) -> list[dict[str, Any]]:
         tokens = self.table("tokens")
@@ -280,18 +299,18 @@ class DynamoDBTokenStore:
 
     @staticmethod
     def _call(operation: Callable[..., T], **arguments: Any) -> T:
-        """One DynamoDB call (botocore already retried it); what is still transient becomes a 503."""
-        try:
-            return operation(**arguments)
-        except ClientError as error:
-            code = error.response.get("Error", {}).get("Code", "")
-            if code in TRANSIENT_ERRORS:
-                logger.warning("DynamoDB unavailable", extra={"code": code})
-                raise StorageUnavailable from error
-            raise
-        except BotoCoreError as error:
-            logger.warning("DynamoDB unreachable", extra={"reason": type(error).__name__})
-            raise StorageUnavailable from error
+        """One DynamoDB operation, retried on capacity errors, DynamoDB's own faults and lost connections."""
+        attempt = 0
+        while True:
+            try:
+                return operation(**arguments)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code", "") not in TRANSIENT_ERRORS:
+                    raise
+                _retry_or_give_up(attempt, error)
+            except (ConnectionError, HTTPClientError) as error:
+                _retry_or_give_up(attempt, error)
+            attempt += 1
 
 
 @cache

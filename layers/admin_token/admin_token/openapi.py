@@ -1,0 +1,357 @@
+"""The HTTP contract (spec §1-§3) as OpenAPI, for the routes' decorators and `scripts/openapi.py`.
+
+Documentation only. Powertools' `enable_validation` stays off: nothing here parses a request or
+shapes a response, so the order of checks and the error bodies of spec §3 stay `api.py`'s alone.
+That is why the request body is declared through the route's `openapi_extensions` (Powertools
+documents a body only from a `Body()` parameter of the handler, which needs validation on) and
+the responses through `responses=`, with pydantic models Powertools turns into components.
+
+Response bodies are closed (`additionalProperties: false`): a field that is not in the contract
+fails schemathesis' `response_schema_conformance`, so nothing leaks into a response unnoticed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from admin_token.models.entities import (
+    CiJobTokenEntity,
+    ClusterAgentTokenEntity,
+    DeployTokenEntity,
+    FeatureFlagsClientEntity,
+    OAuthApplicationEntity,
+    PersonalAccessTokenEntity,
+    PipelineTriggerEntity,
+    RunnerEntity,
+    UserEntity,
+)
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.event_handler import APIGatewayRestResolver
+    from aws_lambda_powertools.event_handler.openapi.models import SecurityScheme
+    from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
+    from pydantic import GetJsonSchemaHandler
+    from pydantic.json_schema import JsonSchemaValue
+    from pydantic_core import CoreSchema
+
+TITLE: Final = "Admin Token API"
+DESCRIPTION: Final = (
+    "Identify a leaked GitLab-style token and revoke it with the semantics of its type. "
+    "Follows GitLab's token information API (`POST` / `DELETE /api/v4/admin/token`, GitLab 17.9+); "
+    "the contract is `shared/spec/admin-token-api.md`."
+)
+TAG: Final = "admin token"
+
+PRIVATE_TOKEN_SCHEME: Final = "PrivateToken"
+BEARER_SCHEME: Final = "BearerToken"
+# Either header authenticates the caller (spec §2): two alternatives, not both at once.
+SECURITY: Final[list[dict[str, list[str]]]] = [{PRIVATE_TOKEN_SCHEME: []}, {BEARER_SCHEME: []}]
+
+_JSON: Final = "application/json"
+_FORM: Final = "application/x-www-form-urlencoded"
+
+
+# --- Schema hooks ---------------------------------------------------------------------------
+
+
+def _close(schema: JsonSchemaValue, handler: GetJsonSchemaHandler, seen: set[str]) -> None:
+    """`additionalProperties: false` on an object schema and every object schema it refers to."""
+    if "$ref" in schema:
+        if schema["$ref"] in seen:
+            return
+        seen.add(schema["$ref"])
+        schema = handler.resolve_ref_schema(schema)
+    if "properties" in schema:
+        schema["additionalProperties"] = False
+    for value in schema.values():
+        children = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
+        for child in children:
+            if isinstance(child, dict):
+                _close(child, handler, seen)
+
+
+@dataclass(frozen=True)
+class _Answers:
+    """Marks an entity with the token types whose lookup answers it, and closes its schema."""
+
+    token_types: tuple[str, ...]
+
+    def __get_pydantic_json_schema__(self, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        reference = handler(core_schema)
+        schema = handler.resolve_ref_schema(reference)
+        schema["description"] = "The lookup answer for: " + ", ".join(f"`{name}`" for name in self.token_types) + "."
+        schema["x-token-types"] = list(self.token_types)
+        _close(reference, handler, set())
+        return reference
+
+
+class _OneOf:
+    """A union whose alternatives exclude each other: `oneOf`, not pydantic's `anyOf`."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        if "anyOf" in schema:
+            schema["oneOf"] = schema.pop("anyOf")
+        return schema
+
+
+# --- Response bodies ------------------------------------------------------------------------
+
+# Spec §4, in the registry's matching order. Feed, session and incoming email tokens all answer
+# their owning user: eleven token types, nine distinct entities. Each entity's field set is its
+# own, so with closed schemas a body matches exactly one alternative.
+TokenEntity = Annotated[
+    Union[  # noqa: UP007 (pydantic builds the JSON schema from the typing form)
+        Annotated[DeployTokenEntity, _Answers(("deploy_token",))],
+        Annotated[UserEntity, _Answers(("feed_token", "gitlab_session", "incoming_email_token"))],
+        Annotated[PersonalAccessTokenEntity, _Answers(("personal_access_token",))],
+        Annotated[OAuthApplicationEntity, _Answers(("oauth_application_secret",))],
+        Annotated[ClusterAgentTokenEntity, _Answers(("cluster_agent_token",))],
+        Annotated[RunnerEntity, _Answers(("runner_authentication_token",))],
+        Annotated[PipelineTriggerEntity, _Answers(("pipeline_trigger_token",))],
+        Annotated[CiJobTokenEntity, _Answers(("ci_job_token",))],
+        Annotated[FeatureFlagsClientEntity, _Answers(("feature_flags_client_token",))],
+    ],
+    _OneOf,
+]
+
+
+class _Body(BaseModel):
+    # Built only when a schema is asked for: these classes cost nothing at a cold start.
+    model_config = ConfigDict(extra="forbid", defer_build=True)
+
+
+class InputError(_Body):
+    """What is wrong with the request (spec §3 steps 2 and 4, and malformed, oversized or mistyped bodies)."""
+
+    error: str
+
+
+class Unauthorized(_Body):
+    """No usable credential (spec §2)."""
+
+    message: Literal["401 Unauthorized"]
+
+
+class Forbidden(_Body):
+    """The caller may not use this API (spec §2)."""
+
+    message: Literal["403 Forbidden"]
+
+
+class NotFoundDetail(_Body):
+    error: Literal["Not found"]
+
+
+class TokenNotFound(_Body):
+    """The type matched, but no record holds this token (spec §3 step 6)."""
+
+    message: NotFoundDetail
+
+
+class FeatureDisabled(_Body):
+    """The `api_admin_token_revoke` flag is off for this caller (spec §3 step 3)."""
+
+    message: Annotated[str, Field(pattern=r"^'[a-z_]+' feature flag is disabled$")]
+
+
+class UnsupportedTokenType(_Body):
+    """No token type matches the prefix (spec §3 step 5)."""
+
+    message: Literal["Token type not supported."]
+
+
+class RevokeRefusedDetail(_Body):
+    error: str
+
+
+class RevokeRefused(_Body):
+    """The token's type does not allow this revoke (spec §5): GitLab's reason."""
+
+    message: RevokeRefusedDetail
+
+
+class Conflict(_Body):
+    """The token changed under the revoke more often than it re-plans: retry."""
+
+    message: str
+
+
+class ServiceUnavailable(_Body):
+    """AppConfig unreadable with nothing cached (spec §3), or DynamoDB failing past its retries."""
+
+    message: Literal["Configuration unavailable", "Storage temporarily unavailable, retry later"]
+
+
+class GatewayError(_Body):
+    """API Gateway's own answer, before any function runs (e.g. a body over its 10 MB limit)."""
+
+    message: str
+
+
+def _body(model: Any, description: str, headers: dict[str, OpenAPIResponseHeader] | None = None) -> OpenAPIResponse:
+    response: OpenAPIResponse = {"description": description, "content": {_JSON: {"model": model}}}
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+_RETRY_AFTER: Final[dict[str, OpenAPIResponseHeader]] = {
+    "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
+}
+_NO_CONTENT: Final[OpenAPIResponse] = {"description": "Revoked, or the revoke was already in effect.", "content": {}}
+
+_SHARED_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    401: _body(Unauthorized, "No credential, or one that is unknown, revoked, expired or not a personal access token."),
+    403: _body(
+        Forbidden,
+        "The caller is not an active administrator, or its token lacks the `api` scope "
+        "(or the `admin_mode` scope while the `admin_mode` setting is on).",
+    ),
+    413: _body(
+        Annotated[Union[InputError, GatewayError], _OneOf],  # noqa: UP007
+        "The request body is larger than the service reads (64 KiB), or than API Gateway accepts (10 MB).",
+    ),
+    415: _body(InputError, "The body is neither `application/json` nor `application/x-www-form-urlencoded`."),
+    422: _body(UnsupportedTokenType, "No token type matches the token's prefix (the empty string included)."),
+    503: _body(
+        ServiceUnavailable,
+        "AppConfig cannot be read and no earlier copy is cached, or DynamoDB keeps failing.",
+        headers=_RETRY_AFTER,
+    ),
+}
+
+LOOKUP_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    200: _body(TokenEntity, "The token's entity, by type (spec §4)."),
+    400: _body(
+        InputError,
+        "`token` in the query string, missing from the body, not a string; or a body that is not "
+        "valid JSON / UTF-8 / base64 / form data, or not a JSON object.",
+    ),
+    404: _body(TokenNotFound, "The token's type matched, but no record holds it."),
+    **_SHARED_RESPONSES,
+}
+
+REVOKE_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    204: _NO_CONTENT,
+    400: _body(
+        Annotated[Union[InputError, RevokeRefused], _OneOf],  # noqa: UP007
+        "A bad request, as for lookup (`error`); or the type's revoke is refused "
+        "(`message.error`: `Unsupported token type`, `Unsupported personal access token type`, "
+        "`Unsupported deploy token type`).",
+    ),
+    404: _body(
+        Annotated[Union[TokenNotFound, FeatureDisabled], _OneOf],  # noqa: UP007
+        "The `api_admin_token_revoke` flag is off for this caller (before the token is examined), "
+        "or no record holds the token.",
+    ),
+    409: _body(Conflict, "The token kept changing during the revoke; retrying is safe."),
+    **_SHARED_RESPONSES,
+}
+
+
+# --- Request body ---------------------------------------------------------------------------
+
+_TOKEN_PROPERTY: Final = {
+    "type": "string",
+    "description": "The plaintext token to identify. Never in the query string: that answers 400.",
+}
+_EXAMPLE: Final = {"token": "glrt-t1_exampleRunnerToken"}  # matches no demo record: safe to fuzz with
+
+REQUEST_BODY: Final[dict[str, Any]] = {
+    "required": True,
+    "description": "The token to identify, as JSON or as a form. A body without `token` answers 400.",
+    "content": {
+        _JSON: {
+            "schema": {"type": "object", "properties": {"token": _TOKEN_PROPERTY}, "required": ["token"]},
+            "example": _EXAMPLE,
+        },
+        _FORM: {
+            "schema": {
+                "type": "object",
+                "properties": {"token": _TOKEN_PROPERTY},
+                "required": ["token"],
+                "additionalProperties": {"type": "string"},
+            },
+            "example": _EXAMPLE,
+        },
+    },
+}
+
+# What the routes pass as `openapi_extensions`: merged into the operation as it stands.
+OPERATION_EXTRAS: Final[dict[str, Any]] = {"requestBody": REQUEST_BODY}
+
+
+# --- Documents ------------------------------------------------------------------------------
+
+
+def security_schemes() -> dict[str, SecurityScheme]:
+    from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
+
+    return {
+        PRIVATE_TOKEN_SCHEME: APIKey(
+            name="PRIVATE-TOKEN",
+            in_=APIKeyIn.header,
+            description="One of the caller's own personal access tokens (header name case-insensitive).",
+        ),
+        BEARER_SCHEME: HTTPBearer(description="`Authorization: Bearer <personal access token>`, the same token."),
+    }
+
+
+def function_document(app: APIGatewayRestResolver, version: str) -> dict[str, Any]:
+    """One function's OpenAPI document, as its Powertools resolver generates it."""
+    schema = app.get_openapi_schema(
+        title=TITLE, version=version, description=DESCRIPTION, security_schemes=security_schemes()
+    )
+    document: dict[str, Any] = json.loads(schema.model_dump_json(by_alias=True, exclude_none=True))
+    return document
+
+
+def merged_document(apps: list[APIGatewayRestResolver], version: str) -> dict[str, Any]:
+    """Both functions' documents as one API (they sit behind one REST API), with Powertools' merge."""
+    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+
+    merge = OpenAPIMerge(
+        title=TITLE,
+        version=version,
+        description=DESCRIPTION,
+        security_schemes=security_schemes(),
+        on_conflict="error",
+    )
+    for app in apps:
+        merge.add_schema(function_document(app, version))
+    merged: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
+    return _without_unused_components(merged)
+
+
+def _without_unused_components(document: dict[str, Any]) -> dict[str, Any]:
+    """Drop schemas nothing refers to: Powertools always adds its validation-error models, unused here."""
+    schemas: dict[str, Any] = document.get("components", {}).get("schemas", {})
+    prefix = "#/components/schemas/"
+    used: set[str] = set()
+    pending = [document["paths"]]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            reference = node.get("$ref")
+            if isinstance(reference, str) and reference.startswith(prefix):
+                name = reference.removeprefix(prefix)
+                if name not in used:
+                    used.add(name)
+                    pending.append(schemas[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    document["components"]["schemas"] = {name: schema for name, schema in schemas.items() if name in used}
+    return document
+
+
+def render(document: dict[str, Any]) -> str:
+    """The text of `openapi.json`: stable key order, so a diff shows only real changes."""
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
