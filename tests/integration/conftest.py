@@ -93,14 +93,14 @@ class Api:
         return {"PRIVATE-TOKEN": credential} if credential else {}
 
     def lookup(self, token: Any = None, *, as_: str | None = None, **event: Any) -> ApiResponse:
-        credential = as_ or self.credential
+        credential = self.credential if as_ is None else as_
         if token is not None:
             event.setdefault("body", {"token": token})
         event["headers"] = {**self._headers(credential), **event.get("headers", {})}
         return call("LookupFunction", proxy_event("POST", **event))
 
     def revoke(self, token: Any = None, *, as_: str | None = None, **event: Any) -> ApiResponse:
-        credential = as_ or self.credential
+        credential = self.credential if as_ is None else as_
         if token is not None:
             event.setdefault("body", {"token": token})
         event["headers"] = {**self._headers(credential), **event.get("headers", {})}
