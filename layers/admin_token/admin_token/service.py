@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,6 +67,7 @@ def revoke_token(request: TokenRequest, store: TokenStore | None = None) -> None
             if changed.current is None:
                 raise TokenNotFound from changed
             token = changed.current
+            context = replace(context, now=datetime.now(UTC))  # decide on the winner's state, as of now
             subject = token_type.resolve(Found(token, identified.found.records), context)
             if subject is None:
                 raise TokenNotFound from changed

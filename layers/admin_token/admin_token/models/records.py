@@ -7,6 +7,9 @@ from datetime import date, datetime, timedelta
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 RUNNER_ONLINE_WINDOW = timedelta(hours=2)
+# Lambda hosts' clocks agree to within milliseconds; this much leeway keeps a revoke racing
+# another from expiring a trigger twice because its clock reads slightly behind the winner's.
+CLOCK_SKEW = timedelta(seconds=1)
 
 
 class Record(BaseModel):
@@ -136,7 +139,7 @@ class PipelineTrigger(Record):
     last_used: datetime | None = None
 
     def expired(self, now: datetime) -> bool:
-        return self.expires_at is not None and self.expires_at <= now
+        return self.expires_at is not None and self.expires_at <= now + CLOCK_SKEW
 
 
 class CiJob(Record):
