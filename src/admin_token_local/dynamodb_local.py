@@ -16,6 +16,35 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb.type_defs import WaiterConfigTypeDef
 
 
+_serialized = False
+
+
+def serialize_dynamodb_requests() -> None:
+    """Make moto's DynamoDB handle one request at a time, as real DynamoDB's isolation implies.
+
+    moto's threaded server runs requests concurrently, but its TransactWriteItems is not
+    thread-safe: it snapshots whole tables and restores them when a transaction is cancelled,
+    which can undo another request's committed write. DynamoDB itself gives serializable
+    transactions and atomic single-item writes; one lock around each request restores that.
+    The service's own conditions still decide every race (a revoke without them would commit
+    twice, one after the other).
+    """
+    global _serialized
+    if _serialized:
+        return
+    from moto.dynamodb.responses import DynamoHandler
+
+    lock = threading.Lock()
+    call_action = DynamoHandler.call_action
+
+    def serialized_call_action(self: Any) -> Any:
+        with lock:
+            return call_action(self)
+
+    DynamoHandler.call_action = serialized_call_action  # type: ignore[method-assign]
+    _serialized = True
+
+
 class EmbeddedDynamoDB:
     """moto's ThreadedMotoServer on 127.0.0.1 and a free port, in this process."""
 
@@ -27,6 +56,7 @@ class EmbeddedDynamoDB:
         werkzeug_logger = logging.getLogger("werkzeug")
         if werkzeug_logger.level == logging.NOTSET:
             werkzeug_logger.setLevel(logging.WARNING)
+        serialize_dynamodb_requests()
         self._server: Any = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
         self.endpoint_url = ""
 

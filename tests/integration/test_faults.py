@@ -156,3 +156,19 @@ def test_appconfig_unreachable_at_a_cold_start_is_503(
     assert (response.status, response.body) == (503, {"message": "Configuration unavailable"})
     assert response.headers["Retry-After"] == "1"
     assert db.token_item(demo.AGENT)["status"] == "active"
+
+
+def test_a_5xx_whose_body_is_not_dynamodb_json_is_still_transient(api: Api, db: Tables) -> None:
+    # What a load balancer or a crashed front end answers: HTML, no DynamoDB error code.
+    from botocore.awsrequest import AWSResponse
+
+    from tests.support.faults import _Raw
+
+    def html_500(_: dict[str, Any]) -> AWSResponse:
+        return AWSResponse("https://dynamodb.injected", 500, {"Content-Type": "text/html"}, _Raw(b"<h1>500</h1>"))
+
+    with inject(default_store().client, "TransactWriteItems", html_500, times=1):
+        assert api.revoke(demo.ALICE_PAT).status == 204
+    with inject(default_store().client, "TransactWriteItems", html_500):
+        assert api.revoke(demo.PROJECT_DEPLOY).status == 503
+    assert len(db.audit_records()) == 1

@@ -97,6 +97,12 @@ def _retry_or_give_up(attempt: int, failure: Exception) -> None:
     time.sleep(delay)
 
 
+def _transient(error: ClientError) -> bool:
+    """Capacity and DynamoDB's own faults, including a 5xx whose body did not even parse."""
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+    return error.response.get("Error", {}).get("Code", "") in TRANSIENT_ERRORS or status >= 500
+
+
 def _reason(failure: Exception) -> str:
     if isinstance(failure, ClientError):
         return str(failure.response.get("Error", {}).get("Code", "ClientError"))
@@ -305,7 +311,7 @@ class DynamoDBTokenStore:
             try:
                 return operation(**arguments)
             except ClientError as error:
-                if error.response.get("Error", {}).get("Code", "") not in TRANSIENT_ERRORS:
+                if not _transient(error):
                     raise
                 _retry_or_give_up(attempt, error)
             except (ConnectionError, HTTPClientError) as error:

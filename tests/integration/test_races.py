@@ -1,0 +1,92 @@
+"""Issue 3 item 4: for every revocable type, 16 concurrent revokes of one token (16 processes,
+one moto server): exactly one effective action, exactly one audit record, a consistent final
+state. And a lookup racing a revoke sees the before or the after, never a half."""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections import Counter
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import pytest
+
+from tests.integration.conftest import Api, Tables
+from tests.support import demo
+from tests.support.race_workers import invoke_at, warm_up
+
+RACERS = 16
+# type -> (token, statuses expected from the 16 racers)
+REVOCABLE = {
+    "personal access token": (demo.ALICE_PAT, {204: RACERS}),
+    "project access token": (demo.PROJECT_BOT_PAT, {204: RACERS}),
+    "deploy token": (demo.PROJECT_DEPLOY, {204: RACERS}),
+    "cluster agent token": (demo.AGENT, {204: RACERS}),
+    "pipeline trigger": (demo.TRIGGER, {204: RACERS}),
+    "feed token": (demo.ALICE_FEED, {204: 1, 404: RACERS - 1}),
+    "incoming email token": (demo.ALICE_INCOMING_EMAIL, {204: 1, 404: RACERS - 1}),
+    "OAuth application secret": (demo.OAUTH_SECRET, {204: 1, 404: RACERS - 1}),
+    "feature flags client token": (demo.FLAGS_CLIENT, {204: 1, 404: RACERS - 1}),
+    "runner authentication token": (demo.PROJECT_RUNNER, {204: 1, 404: RACERS - 1}),
+    "session": (demo.ALICE_SESSION, {204: 1, 404: RACERS - 1}),
+}
+
+
+@pytest.fixture(scope="module")
+def pool(dynamodb_endpoint: str, appconfig: Any) -> Iterator[ProcessPoolExecutor]:
+    # Spawned after both backends are up, so every worker inherits their endpoints.
+    with ProcessPoolExecutor(RACERS, mp_context=multiprocessing.get_context("spawn")) as executor:
+        for future in [executor.submit(warm_up) for _ in range(RACERS * 2)]:
+            future.result(timeout=120)
+        yield executor
+
+
+def race(pool: ProcessPoolExecutor, requests: list[tuple[str, str]]) -> list[tuple[int, Any]]:
+    start_at = time.time() + 0.5
+    futures = [pool.submit(invoke_at, start_at, method, token, demo.ADMIN) for method, token in requests]
+    return [future.result(timeout=120) for future in futures]
+
+
+def tokens_of(db: Tables, token_type: str) -> list[dict[str, Any]]:
+    return [item for item in db.all_items("TokensTable") if item["token_type"] == token_type]
+
+
+@pytest.mark.parametrize("kind", list(REVOCABLE))
+def test_sixteen_concurrent_revokes_have_one_effect(api: Api, db: Tables, pool: ProcessPoolExecutor, kind: str) -> None:
+    token, expected = REVOCABLE[kind]
+    token_type = db.token_item(token)["token_type"]
+    count_before = len(tokens_of(db, token_type))
+
+    results = race(pool, [("DELETE", token)] * RACERS)
+
+    assert Counter(status for status, _ in results) == Counter(expected)
+    [audit] = db.audit_records()
+    assert audit["token_type"] == token_type
+    # one effective action, and a final state that is whole
+    after = api.lookup(token)
+    if expected.get(404):
+        assert after.status == 404
+        resets = token_type not in ("runner_authentication_token", "gitlab_session")
+        assert len(tokens_of(db, token_type)) == count_before - (0 if resets else 1)
+        if token_type == "runner_authentication_token":
+            assert [item for item in db.all_items("RunnersTable") if item["runner_id"] == 2] == []
+    else:
+        assert after.status == 200
+        assert db.token_item(token)["version"] == 2
+
+
+@pytest.mark.parametrize("kind", list(REVOCABLE))
+def test_a_lookup_racing_a_revoke_sees_before_or_after(api: Api, pool: ProcessPoolExecutor, kind: str) -> None:
+    token, _ = REVOCABLE[kind]
+    before = api.lookup(token)
+    requests = [("POST", token)] * 7 + [("DELETE", token)] + [("POST", token)] * 7
+
+    results = race(pool, requests)
+
+    after = api.lookup(token)
+    assert results[7][0] == 204
+    seen = [result for index, result in enumerate(results) if index != 7]
+    allowed = [(before.status, before.body), (after.status, after.body)]
+    assert all(result in allowed for result in seen), seen
