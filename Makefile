@@ -6,6 +6,10 @@ STAMP := $(VENV)/.installed
 # aws-sam-cli pins an older boto3, so it lives in a venv of its own, never the project's.
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+# `sam build` needs the runtime's Python (python3.13) on PATH. Under pyenv, select it for that
+# command only; elsewhere a python3.13 on PATH is used as it is.
+PYENV_RUNTIME := $(shell pyenv versions --bare 2>/dev/null | grep -m1 '^3\.13')
+SAM_BUILD_ENV := $(if $(PYENV_RUNTIME),PYENV_VERSION=$(PYENV_RUNTIME))
 
 .PHONY: install run test lint typecheck cfn-lint unit integration e2e bench validate build clean
 
@@ -53,7 +57,7 @@ validate: $(SAM)
 	$(SAM) validate --lint
 
 build: $(SAM)
-	$(SAM) build
+	$(SAM_BUILD_ENV) $(SAM) build
 
 clean:
 	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
