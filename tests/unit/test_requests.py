@@ -95,3 +95,17 @@ def test_base64_bodies() -> None:
     encoded = base64.b64encode(b'{"token": "glpat-x"}').decode()
     assert parse(encoded, base64_encoded=True).token == "glpat-x"
     assert isinstance(parse("not base64!!", base64_encoded=True).problem, InvalidRequest)
+
+
+@pytest.mark.parametrize(
+    ("headers", "expected"),
+    [
+        ({"PRIVATE-TOKEN": " glpat-a\t"}, "glpat-a"),  # optional whitespace around a field value
+        ({"Authorization": "Bearer  glpat-b "}, "glpat-b"),
+        ({"Authorization": "Bearer \u3000glpat-b"}, "\u3000glpat-b"),  # not HTTP whitespace: part of the value
+        ({"PRIVATE-TOKEN": "\u3000glpat-a"}, "\u3000glpat-a"),
+        ({"PRIVATE-TOKEN": " \t "}, None),
+    ],
+)
+def test_credentials_are_trimmed_of_http_whitespace_only(headers: dict[str, str], expected: str | None) -> None:
+    assert credential_from(CaseInsensitiveDict(headers)) == expected

@@ -82,6 +82,7 @@ def build_resolver() -> APIGatewayRestResolver:
     def _unexpected(error: Exception) -> Response[Any]:
         # A bug, never bad input: log the type and stack (they hold no request data), answer 500.
         logger.exception("Unhandled error", extra={"error_type": type(error).__name__})
+        metrics.add_metric(name="UnhandledError", unit=MetricUnit.Count, value=1)
         return Response(
             status_code=500,
             content_type=content_types.APPLICATION_JSON,

@@ -54,15 +54,21 @@ class TokenRequest:
         return self.token
 
 
+HTTP_WHITESPACE: Final = " \t"
+
+
 def credential_from(headers: Mapping[str, str]) -> str | None:
-    """`PRIVATE-TOKEN: <t>` or `Authorization: Bearer <t>`; `headers` is case-insensitive."""
-    private_token = headers.get("private-token")
+    """`PRIVATE-TOKEN: <t>` or `Authorization: Bearer <t>`; `headers` is case-insensitive.
+
+    Only HTTP's optional whitespace (space, tab) around a value is dropped: anything else,
+    Unicode spaces included, is part of the credential and simply will not match.
+    """
+    private_token = (headers.get("private-token") or "").strip(HTTP_WHITESPACE)
     if private_token:
         return private_token
-    scheme, _, value = (headers.get("authorization") or "").partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
-    return None
+    scheme, _, value = (headers.get("authorization") or "").strip(HTTP_WHITESPACE).partition(" ")
+    bearer = value.strip(HTTP_WHITESPACE)
+    return bearer if scheme.lower() == "bearer" and bearer else None
 
 
 def parse_token_request(
