@@ -7,12 +7,23 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin_token.api import TOKEN_PATH, build_resolver, token_request
 from admin_token.observability import logger, metrics, tracer
+from admin_token.openapi import LOOKUP_RESPONSES, OPERATION_EXTRAS, SECURITY, TAG
 from admin_token.service import lookup_token
 
 app = build_resolver()
 
 
-@app.post(TOKEN_PATH)
+@app.post(
+    TOKEN_PATH,
+    summary="Identify a token and describe it",
+    description="Matches the token's prefix to its type (first match wins) and answers the entity of that type. "
+    "Checks run in the order of spec §3: the caller, then the body, then the token.",
+    operation_id="lookupToken",
+    tags=[TAG],
+    security=SECURITY,
+    responses=LOOKUP_RESPONSES,
+    openapi_extensions=OPERATION_EXTRAS,
+)
 @tracer.capture_method(capture_response=False)
 def lookup() -> dict[str, Any]:
     return lookup_token(token_request(app))

@@ -8,12 +8,23 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin_token.api import TOKEN_PATH, build_resolver, no_content, token_request
 from admin_token.observability import logger, metrics, tracer
+from admin_token.openapi import OPERATION_EXTRAS, REVOKE_RESPONSES, SECURITY, TAG
 from admin_token.service import revoke_token
 
 app = build_resolver()
 
 
-@app.delete(TOKEN_PATH)
+@app.delete(
+    TOKEN_PATH,
+    summary="Revoke a token with the semantics of its type",
+    description="Revokes, resets, expires or deletes, as the token's type requires (spec §5), in one DynamoDB "
+    "transaction that also writes the audit record. Behind the `api_admin_token_revoke` flag.",
+    operation_id="revokeToken",
+    tags=[TAG],
+    security=SECURITY,
+    responses=REVOKE_RESPONSES,
+    openapi_extensions=OPERATION_EXTRAS,
+)
 @tracer.capture_method(capture_response=False)
 def revoke() -> Response[Any]:
     revoke_token(token_request(app))

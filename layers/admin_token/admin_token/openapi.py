@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated, Any, Final, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -107,17 +107,15 @@ class _OneOf:
 # their owning user: eleven token types, nine distinct entities. Each entity's field set is its
 # own, so with closed schemas a body matches exactly one alternative.
 TokenEntity = Annotated[
-    Union[  # noqa: UP007 (pydantic builds the JSON schema from the typing form)
-        Annotated[DeployTokenEntity, _Answers(("deploy_token",))],
-        Annotated[UserEntity, _Answers(("feed_token", "gitlab_session", "incoming_email_token"))],
-        Annotated[PersonalAccessTokenEntity, _Answers(("personal_access_token",))],
-        Annotated[OAuthApplicationEntity, _Answers(("oauth_application_secret",))],
-        Annotated[ClusterAgentTokenEntity, _Answers(("cluster_agent_token",))],
-        Annotated[RunnerEntity, _Answers(("runner_authentication_token",))],
-        Annotated[PipelineTriggerEntity, _Answers(("pipeline_trigger_token",))],
-        Annotated[CiJobTokenEntity, _Answers(("ci_job_token",))],
-        Annotated[FeatureFlagsClientEntity, _Answers(("feature_flags_client_token",))],
-    ],
+    Annotated[DeployTokenEntity, _Answers(("deploy_token",))]
+    | Annotated[UserEntity, _Answers(("feed_token", "gitlab_session", "incoming_email_token"))]
+    | Annotated[PersonalAccessTokenEntity, _Answers(("personal_access_token",))]
+    | Annotated[OAuthApplicationEntity, _Answers(("oauth_application_secret",))]
+    | Annotated[ClusterAgentTokenEntity, _Answers(("cluster_agent_token",))]
+    | Annotated[RunnerEntity, _Answers(("runner_authentication_token",))]
+    | Annotated[PipelineTriggerEntity, _Answers(("pipeline_trigger_token",))]
+    | Annotated[CiJobTokenEntity, _Answers(("ci_job_token",))]
+    | Annotated[FeatureFlagsClientEntity, _Answers(("feature_flags_client_token",))],
     _OneOf,
 ]
 
@@ -215,7 +213,7 @@ _SHARED_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
         "(or the `admin_mode` scope while the `admin_mode` setting is on).",
     ),
     413: _body(
-        Annotated[Union[InputError, GatewayError], _OneOf],  # noqa: UP007
+        Annotated[InputError | GatewayError, _OneOf],
         "The request body is larger than the service reads (64 KiB), or than API Gateway accepts (10 MB).",
     ),
     415: _body(InputError, "The body is neither `application/json` nor `application/x-www-form-urlencoded`."),
@@ -241,13 +239,13 @@ LOOKUP_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
 REVOKE_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
     204: _NO_CONTENT,
     400: _body(
-        Annotated[Union[InputError, RevokeRefused], _OneOf],  # noqa: UP007
+        Annotated[InputError | RevokeRefused, _OneOf],
         "A bad request, as for lookup (`error`); or the type's revoke is refused "
         "(`message.error`: `Unsupported token type`, `Unsupported personal access token type`, "
         "`Unsupported deploy token type`).",
     ),
     404: _body(
-        Annotated[Union[TokenNotFound, FeatureDisabled], _OneOf],  # noqa: UP007
+        Annotated[TokenNotFound | FeatureDisabled, _OneOf],
         "The `api_admin_token_revoke` flag is off for this caller (before the token is examined), "
         "or no record holds the token.",
     ),

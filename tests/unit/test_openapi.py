@@ -1,0 +1,231 @@
+"""openapi.json: what the functions' Powertools resolvers generate now, and what it must say."""
+
+from __future__ import annotations
+
+import difflib
+import importlib.util
+import json
+from importlib.metadata import version
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+from openapi_spec_validator import validate as validate_openapi
+from pydantic import BaseModel
+
+from admin_token.api import TOKEN_PATH, error_status_and_body
+from admin_token.errors import (
+    ConcurrentModification,
+    ConfigurationUnavailable,
+    DomainError,
+    FeatureDisabled,
+    Forbidden,
+    InvalidRequest,
+    PayloadTooLarge,
+    RevokeRefused,
+    StorageUnavailable,
+    TokenNotFound,
+    Unauthenticated,
+    UnsupportedMediaType,
+    UnsupportedTokenType,
+)
+from admin_token.models import entities
+from admin_token.openapi import merged_document, render
+from admin_token.token_types import REGISTRY
+from functions.lookup.app import app as lookup_app
+from functions.revoke.app import app as revoke_app
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+OPENAPI_JSON = REPO_ROOT / "openapi.json"
+SCHEMAS = "#/components/schemas/"
+
+LOOKUP_STATUSES = {"200", "400", "401", "403", "404", "413", "415", "422", "503"}
+REVOKE_STATUSES = {"204", "400", "401", "403", "404", "409", "413", "415", "422", "503"}
+
+
+@pytest.fixture(scope="module")
+def generated() -> str:
+    return render(merged_document([lookup_app, revoke_app], version("admin-token-api")))
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(OPENAPI_JSON.read_text(encoding="utf-8"))
+    return loaded
+
+
+def operation(document: dict[str, Any], method: str) -> dict[str, Any]:
+    found: dict[str, Any] = document["paths"][TOKEN_PATH][method]
+    return found
+
+
+def response_schema(document: dict[str, Any], method: str, status: int) -> dict[str, Any]:
+    found: dict[str, Any] = operation(document, method)["responses"][str(status)]["content"]["application/json"]
+    return found["schema"]
+
+
+def validator(document: dict[str, Any], schema: dict[str, Any]) -> Draft202012Validator:
+    # `#/components/...` resolves against the root: give the schema the document's components.
+    return Draft202012Validator({**schema, "components": document["components"]})
+
+
+def test_openapi_json_is_what_the_resolvers_generate(generated: str) -> None:
+    current = OPENAPI_JSON.read_text(encoding="utf-8")
+    diff = "".join(
+        difflib.unified_diff(
+            current.splitlines(keepends=True),
+            generated.splitlines(keepends=True),
+            fromfile="openapi.json",
+            tofile="generated",
+            n=2,
+        )
+    )
+    assert current == generated, f"openapi.json is stale: run `.venv/bin/python scripts/openapi.py`\n{diff}"
+
+
+def test_it_is_a_valid_openapi_3_1_document(document: dict[str, Any]) -> None:
+    assert document["openapi"].startswith("3.1")
+    validate_openapi(document)
+
+
+def test_both_operations_on_the_one_path(document: dict[str, Any]) -> None:
+    assert list(document["paths"]) == [TOKEN_PATH]
+    assert set(document["paths"][TOKEN_PATH]) == {"post", "delete"}
+    assert operation(document, "post")["operationId"] == "lookupToken"
+    assert operation(document, "delete")["operationId"] == "revokeToken"
+
+
+def test_every_status_of_the_spec_is_documented(document: dict[str, Any]) -> None:
+    assert set(operation(document, "post")["responses"]) == LOOKUP_STATUSES
+    assert set(operation(document, "delete")["responses"]) == REVOKE_STATUSES
+    assert operation(document, "delete")["responses"]["204"].get("content", {}) == {}
+    assert "Retry-After" in operation(document, "post")["responses"]["503"]["headers"]
+
+
+def test_the_request_body_is_a_token_as_json_or_as_a_form(document: dict[str, Any]) -> None:
+    for method in ("post", "delete"):
+        body = operation(document, method)["requestBody"]
+        assert body["required"] is True
+        assert set(body["content"]) == {"application/json", "application/x-www-form-urlencoded"}
+        for media in body["content"].values():
+            assert media["schema"]["type"] == "object"
+            assert media["schema"]["properties"]["token"]["type"] == "string"
+            assert media["schema"]["required"] == ["token"]
+
+
+def test_callers_authenticate_with_private_token_or_bearer(document: dict[str, Any]) -> None:
+    schemes = document["components"]["securitySchemes"]
+    assert {"type": "apiKey", "in": "header", "name": "PRIVATE-TOKEN"}.items() <= schemes["PrivateToken"].items()
+    assert {"type": "http", "scheme": "bearer"}.items() <= schemes["BearerToken"].items()
+    for method in ("post", "delete"):
+        assert operation(document, method)["security"] == [{"PrivateToken": []}, {"BearerToken": []}]
+
+
+def test_a_lookup_answers_one_of_the_entities_of_all_eleven_token_types(document: dict[str, Any]) -> None:
+    alternatives = response_schema(document, "post", 200)["oneOf"]
+    names = [alternative["$ref"].removeprefix(SCHEMAS) for alternative in alternatives]
+    answered = [name for entity in names for name in document["components"]["schemas"][entity]["x-token-types"]]
+    # Eleven token types; feed, session and incoming email tokens all answer the user, so nine
+    # distinct entities (with closed schemas, a body can match only one).
+    assert sorted(answered) == sorted(token_type.name for token_type in REGISTRY)
+    assert len(answered) == 11
+    assert len(alternatives) == len(set(names)) == 9
+
+
+@pytest.mark.parametrize(
+    "entity",
+    [
+        entities.DeployTokenEntity,
+        entities.UserEntity,
+        entities.PersonalAccessTokenEntity,
+        entities.OAuthApplicationEntity,
+        entities.ClusterAgentTokenEntity,
+        entities.RunnerEntity,
+        entities.PipelineTriggerEntity,
+        entities.CiJobTokenEntity,
+        entities.FeatureFlagsClientEntity,
+        entities.JobEntity,
+        entities.UserBasicEntity,
+        entities.PipelineBasicEntity,
+    ],
+)
+def test_entity_schemas_are_pydantics_closed(document: dict[str, Any], entity: type[BaseModel]) -> None:
+    expected = entity.model_json_schema(mode="serialization", ref_template=SCHEMAS + "{model}")
+    documented = document["components"]["schemas"][entity.__name__]
+    assert (documented["properties"], documented["required"]) == (expected["properties"], expected["required"])
+    # Closed: a field outside the contract fails response_schema_conformance.
+    assert documented["additionalProperties"] is False
+
+
+def test_no_validation_artefacts_and_no_dangling_references(document: dict[str, Any]) -> None:
+    # enable_validation stays off: it would change spec §3's order of checks and error bodies.
+    assert not lookup_app._enable_validation
+    assert not revoke_app._enable_validation
+    schemas = document["components"]["schemas"]
+    assert not {"HTTPValidationError", "ValidationError", "ResponseValidationError"} & set(schemas)
+    text = json.dumps(document)
+    for name in schemas:
+        assert f'"{SCHEMAS}{name}"' in text, f"{name} is never used"
+    for reference in {part.split('"')[0] for part in text.split(f'"$ref": "{SCHEMAS}')[1:]}:
+        assert reference in schemas, f"dangling $ref {reference}"
+
+
+# Every error api.py answers, and the operations that can give it.
+BOTH, REVOKE = ("post", "delete"), ("delete",)
+ERRORS: list[tuple[DomainError, tuple[str, ...]]] = [
+    (Unauthenticated(), BOTH),
+    (Forbidden(), BOTH),
+    (InvalidRequest("token must be sent in the request body"), BOTH),
+    (InvalidRequest("token is missing"), BOTH),
+    (InvalidRequest("token is invalid"), BOTH),
+    (PayloadTooLarge("request body too large"), BOTH),
+    (UnsupportedMediaType("content type must be application/json or application/x-www-form-urlencoded"), BOTH),
+    (FeatureDisabled("api_admin_token_revoke"), REVOKE),
+    (UnsupportedTokenType(), BOTH),
+    (TokenNotFound(), BOTH),
+    (RevokeRefused("Unsupported token type"), REVOKE),
+    (RevokeRefused("Unsupported personal access token type"), REVOKE),
+    (RevokeRefused("Unsupported deploy token type"), REVOKE),
+    (ConfigurationUnavailable(), BOTH),
+    (StorageUnavailable(), BOTH),
+    (ConcurrentModification(), REVOKE),
+]
+
+
+@pytest.mark.parametrize(("error", "methods"), ERRORS, ids=lambda value: type(value).__name__)
+def test_every_error_body_matches_its_documented_status(
+    document: dict[str, Any], error: DomainError, methods: tuple[str, ...]
+) -> None:
+    status, body = error_status_and_body(error)
+    for method in methods:
+        assert str(status) in operation(document, method)["responses"], f"{method} {status} undocumented"
+        errors = [e.message for e in validator(document, response_schema(document, method, status)).iter_errors(body)]
+        assert not errors, f"{method} {status} {body}: {errors}"
+
+
+def test_the_closed_schemas_refuse_a_leaked_field(document: dict[str, Any]) -> None:
+    check = validator(document, response_schema(document, "post", 404))
+    assert check.is_valid({"message": {"error": "Not found"}})
+    assert not check.is_valid({"message": {"error": "Not found"}, "token_digest": "ab12"})
+
+
+def _load_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("openapi_script", REPO_ROOT / "scripts" / "openapi.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_script_checks_and_writes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    script = _load_script()
+    stale = tmp_path / "openapi.json"
+    stale.write_text(OPENAPI_JSON.read_text(encoding="utf-8").replace("lookupToken", "lookup"), encoding="utf-8")
+    assert script.main(["--check", "--output", str(stale)]) == 1
+    assert '-        "operationId": "lookup",' in capsys.readouterr().out
+    assert script.main(["--output", str(stale)]) == 0
+    assert script.main(["--check", "--output", str(stale)]) == 0
+    assert script.main(["--check"]) == 0
