@@ -24,7 +24,6 @@ app = build_resolver()
     responses=LOOKUP_RESPONSES,
     openapi_extensions=OPERATION_EXTRAS,
 )
-@tracer.capture_method(capture_response=False)
 def lookup() -> dict[str, Any]:
     return lookup_token(token_request(app))
 

@@ -25,7 +25,6 @@ app = build_resolver()
     responses=REVOKE_RESPONSES,
     openapi_extensions=OPERATION_EXTRAS,
 )
-@tracer.capture_method(capture_response=False)
 def revoke() -> Response[Any]:
     revoke_token(token_request(app))
     return no_content()
