@@ -342,6 +342,11 @@ def _handler_for(gateway: LocalApiGateway) -> type[BaseHTTPRequestHandler]:
             if self.command != "HEAD":
                 self.wfile.write(body)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_HEAD = do_OPTIONS = _handle
+        def __getattr__(self, name: str) -> Any:
+            # http.server looks up do_<METHOD>: every method reaches the gateway, which answers
+            # an unrouted one as API Gateway does (403 JSON), never http.server's 501 HTML page.
+            if name.startswith("do_"):
+                return self._handle
+            raise AttributeError(name)
 
     return Handler

@@ -8,13 +8,14 @@ import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -68,6 +69,14 @@ def server() -> Iterator[Server]:
         process.kill()
         pytest.fail("serve did not print its listening line within 60 s")
     banner = [process.stdout.readline().rstrip("\n") for _ in range(5)]
+    # serve writes a metrics line per request to stdout: keep reading it, or once the pipe's
+    # 64 KiB fill up, serve blocks on the write and every later request hangs.
+    threading.Thread(target=_drain, args=(process.stdout,), name="serve-stdout", daemon=True).start()
     yield Server(url, banner, process)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=15) == 0
+
+
+def _drain(stream: IO[str]) -> None:
+    for _ in stream:
+        pass

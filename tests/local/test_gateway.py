@@ -300,3 +300,28 @@ def test_proxy_response_merges_headers_like_api_gateway() -> None:
         ("Content-Type", "application/json"),
         ("x-amzn-RequestId", "req"),
     ]
+
+
+def test_any_method_outside_the_routes_gets_api_gateways_403_json() -> None:
+    """http.server would answer TRACE or an invented method with a 501 HTML page."""
+    import http.client
+    import json as json_module
+
+    from admin_token_local.gateway import LocalApiGateway
+
+    class NoFunctions:
+        def invoke(self, *_: object) -> object:
+            raise AssertionError("no function should be reached")
+
+    gateway = LocalApiGateway(NoFunctions(), port=0, routes=[])  # type: ignore[arg-type]
+    gateway.start()
+    try:
+        for method in ("TRACE", "QUERY", "BREW"):
+            connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=10)
+            connection.request(method, "/api/v4/admin/token")
+            response = connection.getresponse()
+            assert response.status == 403, method
+            assert json_module.loads(response.read()) == {"message": "Missing Authentication Token"}
+            connection.close()
+    finally:
+        gateway.stop()
