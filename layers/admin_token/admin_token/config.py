@@ -110,13 +110,19 @@ class _LastKnownGood:
 @cache
 def _source() -> _LastKnownGood:
     # Built on first use, once per execution environment: nothing runs at import.
+    import boto3
+
+    # An outage should fail over to the cached copy fast, not after botocore's default retries.
+    client = boto3.client(
+        "appconfigdata",
+        config=Config(connect_timeout=1, read_timeout=1, retries={"mode": "standard", "total_max_attempts": 2}),
+    )
     store = AppConfigStore(
         application=os.environ["APPCONFIG_APPLICATION"],
         environment=os.environ["APPCONFIG_ENVIRONMENT"],
         name=os.environ["APPCONFIG_CONFIGURATION"],
         max_age=int(os.environ.get("APPCONFIG_MAX_AGE_SECONDS", "30")),
-        # An outage should fail over to the cached copy fast, not after botocore's default retries.
-        boto_config=Config(connect_timeout=1, read_timeout=1, retries={"mode": "standard", "total_max_attempts": 2}),
+        boto3_client=client,
     )
     return _LastKnownGood(cast(StoreProvider, store))
 
