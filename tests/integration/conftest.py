@@ -93,18 +93,17 @@ class Api:
         return {"PRIVATE-TOKEN": credential} if credential else {}
 
     def lookup(self, token: Any = None, *, as_: str | None = None, **event: Any) -> ApiResponse:
-        credential = self.credential if as_ is None else as_
-        if token is not None:
-            event.setdefault("body", {"token": token})
-        event["headers"] = {**self._headers(credential), **event.get("headers", {})}
-        return call("LookupFunction", proxy_event("POST", **event))
+        return self._send("LookupFunction", "POST", token, as_, event)
 
     def revoke(self, token: Any = None, *, as_: str | None = None, **event: Any) -> ApiResponse:
+        return self._send("RevokeFunction", "DELETE", token, as_, event)
+
+    def _send(self, function: str, method: str, token: Any, as_: str | None, event: dict[str, Any]) -> ApiResponse:
         credential = self.credential if as_ is None else as_
         if token is not None:
             event.setdefault("body", {"token": token})
         event["headers"] = {**self._headers(credential), **event.get("headers", {})}
-        return call("RevokeFunction", proxy_event("DELETE", **event))
+        return call(function, proxy_event(method, **event))
 
 
 @pytest.fixture
