@@ -189,3 +189,22 @@ def test_a_revoke_whose_audit_record_cannot_be_written_changes_nothing(api: Api,
     assert {item["digest"]: item for item in db.all_items("TokensTable")} == before
     assert any(item["runner_id"] == 2 for item in db.all_items("RunnersTable"))
     assert len(db.audit_records()) == 1
+
+
+def test_a_runner_too_large_to_delete_atomically_is_refused_not_a_500(api: Api, db: Tables, add_seed: Any) -> None:
+    # DynamoDB takes at most 100 items in one transaction: token, runner, audit and 97 assignments.
+    runner = {
+        "id": 77, "token": "glrt-manyProjectsRunner0077", "runner_type": "project_type", "description": "",
+        "name": "busy", "active": True, "paused": False, "ip_address": None, "project_ids": list(range(1, 99)),
+        "group_ids": [], "contacted_at": None, "created_at": "2024-01-01T00:00:00Z",
+    }  # fmt: skip
+    add_seed({"runners": [runner]})
+
+    response = api.revoke("glrt-manyProjectsRunner0077")
+
+    assert response.status == 400
+    assert response.body == {
+        "message": {"error": "Runner has too many project and group assignments to unregister in one transaction"}
+    }
+    assert api.lookup("glrt-manyProjectsRunner0077").status == 200
+    assert db.audit_records() == []

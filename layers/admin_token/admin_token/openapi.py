@@ -242,7 +242,8 @@ REVOKE_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
         Annotated[InputError | RevokeRefused, _OneOf],
         "A bad request, as for lookup (`error`); or the type's revoke is refused "
         "(`message.error`: `Unsupported token type`, `Unsupported personal access token type`, "
-        "`Unsupported deploy token type`).",
+        "`Unsupported deploy token type`, or `Runner has too many project and group assignments to unregister "
+        "in one transaction` for a runner with more than 97 assignments).",
     ),
     404: _body(
         Annotated[TokenNotFound | FeatureDisabled, _OneOf],

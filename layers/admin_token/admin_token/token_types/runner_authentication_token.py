@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+from admin_token.errors import RevokeRefused
 from admin_token.models.entities import Entity, RunnerEntity
 from admin_token.models.records import Runner
 from admin_token.storage import DeleteRunner, RecordKey, StoredToken
 from admin_token.token_types.base import Found, RequestContext, Revocation, TokenType
+
+# One transaction holds at most 100 items: the token, the runner and the audit record leave 97.
+MAX_ASSIGNMENTS = 97
 
 
 class RunnerAuthenticationTokenType(TokenType[Runner]):
@@ -22,6 +26,9 @@ class RunnerAuthenticationTokenType(TokenType[Runner]):
         return RunnerEntity.of(subject, context.now)
 
     def revoke(self, subject: Runner, token: StoredToken, context: RequestContext) -> Revocation | None:
+        if len(subject.project_ids) + len(subject.group_ids) > MAX_ASSIGNMENTS:
+            # Deleting in parts would break atomicity; refusing keeps the runner whole and says why.
+            raise RevokeRefused("Runner has too many project and group assignments to unregister in one transaction")
         change = DeleteRunner(
             token,
             runner_id=subject.id,
