@@ -71,9 +71,12 @@ class EmbeddedDynamoDB:
         self._server.stop()
 
 
-def _client(endpoint_url: str) -> DynamoDBClient:
-    # One client per endpoint and credentials: building one costs ~0.1 s, and reset_tables runs
-    # before every integration test. boto3 clients are thread-safe.
+def dynamodb_client(endpoint_url: str | None) -> DynamoDBClient:
+    """The local runner's one DynamoDB client per endpoint (None: AWS's) and credentials.
+
+    Building one costs ~0.1 s, and tables are reset and seeded before every integration test.
+    boto3 clients are thread-safe.
+    """
     session = boto3.session.Session()
     credentials = session.get_credentials()
     key = (endpoint_url, session.region_name, credentials.access_key if credentials else None)
@@ -85,7 +88,7 @@ def _client(endpoint_url: str) -> DynamoDBClient:
         return _clients[key]
 
 
-_clients: dict[tuple[str, str | None, str | None], DynamoDBClient] = {}
+_clients: dict[tuple[str | None, str | None, str | None], DynamoDBClient] = {}
 _clients_lock = threading.Lock()
 _WAIT: WaiterConfigTypeDef = {"Delay": 1, "MaxAttempts": 60}
 
@@ -97,7 +100,7 @@ def _existing(client: DynamoDBClient) -> set[str]:
 
 def create_tables(endpoint_url: str, template: Template, names: Mapping[str, str]) -> list[str]:
     """Create every template table missing at endpoint_url; return the names it created."""
-    client = _client(endpoint_url)
+    client = dynamodb_client(endpoint_url)
     existing = _existing(client)
     created = []
     for logical_id, definition in table_definitions(template).items():
@@ -114,7 +117,7 @@ def create_tables(endpoint_url: str, template: Template, names: Mapping[str, str
 
 def reset_tables(endpoint_url: str, template: Template, names: Mapping[str, str]) -> None:
     """Drop and recreate the template's tables, so each test starts from empty tables."""
-    client = _client(endpoint_url)
+    client = dynamodb_client(endpoint_url)
     existing = _existing(client)
     for logical_id in table_definitions(template):
         name = names.get(logical_id, logical_id)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +36,7 @@ from admin_token.storage.items import (
     token_pointer_item,
     user_item,
 )
+from admin_token_local.dynamodb_local import dynamodb_client
 
 DEMO_SEED_PATH = Path(__file__).resolve().parents[2] / "demo" / "seed.json"
 TABLE_ROLES = {"tokens": "TokensTable", "users": "UsersTable", "runners": "RunnersTable", "audit": "AuditTable"}
@@ -267,18 +267,10 @@ def _own_record(token: str, token_type: str, record: Record) -> dict[str, Any]:
     return token_item(token_digest(token), token_type, record_attributes(record))
 
 
-@cache
-def _dynamodb_client(endpoint_url: str | None) -> Any:
-    # One client per endpoint: building a boto3 client costs far more than seeding the demo data.
-    import boto3
-
-    return boto3.client("dynamodb", endpoint_url=endpoint_url)
-
-
 def write_seed(seed: Seed, *, endpoint_url: str | None, table_names: Mapping[str, str]) -> None:
     """Load the seed into the tables (logical id -> physical name) at `endpoint_url` (None: AWS)."""
     store = DynamoDBTokenStore(
-        client=_dynamodb_client(endpoint_url),
+        client=dynamodb_client(endpoint_url),
         tables={role: table_names.get(logical_id, logical_id) for role, logical_id in TABLE_ROLES.items()},
     )
     for role, items in seed_items(seed).items():
