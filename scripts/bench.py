@@ -26,17 +26,6 @@ EVENTS = {"LookupFunction": ROOT / "events" / "lookup-runner-token.json",
           "RevokeFunction": ROOT / "events" / "revoke-not-found.json"}  # fmt: skip
 
 
-class _Context:
-    function_name = "bench"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:bench"
-    aws_request_id = "bench"
-
-    @staticmethod
-    def get_remaining_time_in_millis() -> int:
-        return 10_000
-
-
 def _load_handler(function_id: str) -> tuple[Any, float]:
     """Import the function as Lambda's init phase does; return its handler and the time it took."""
     from admin_token_local.template import function_handler, load_template
@@ -53,15 +42,17 @@ def _load_handler(function_id: str) -> tuple[Any, float]:
 
 def child(function_id: str) -> None:
     """One cold start in this fresh process: init, first request, a few warm ones, peak RSS."""
+    from admin_token_local.lambda_runtime import FakeLambdaContext
+
     handler, init_seconds = _load_handler(function_id)
     event = json.loads(EVENTS[function_id].read_text())
     started = time.perf_counter()
-    handler(event, _Context())
+    handler(event, FakeLambdaContext(function_id, memory_limit_in_mb=512, timeout_seconds=10))
     first_seconds = time.perf_counter() - started
     warm = []
     for _ in range(20):
         started = time.perf_counter()
-        handler(event, _Context())
+        handler(event, FakeLambdaContext(function_id, memory_limit_in_mb=512, timeout_seconds=10))
         warm.append(time.perf_counter() - started)
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"init": init_seconds, "first": first_seconds, "warm": statistics.median(warm),

@@ -19,11 +19,11 @@ from admin_token.config import reset_configuration_cache
 from admin_token.digests import token_digest
 from admin_token_local.appconfig_standin import AppConfigStandIn
 from admin_token_local.dynamodb_local import EmbeddedDynamoDB, reset_tables
+from admin_token_local.lambda_runtime import FakeLambdaContext
 from admin_token_local.seed import DEMO_SEED_PATH, load_seed_file, write_seed
 from admin_token_local.template import feature_flags_document, table_names
 from tests.conftest import TEMPLATE
 from tests.support.events import proxy_event
-from tests.support.lambda_context import FakeLambdaContext
 
 DEFAULT_FLAGS = feature_flags_document(TEMPLATE)
 
@@ -75,7 +75,7 @@ def call(function: str, event: dict[str, Any]) -> ApiResponse:
         from functions.lookup.app import lambda_handler
     else:
         from functions.revoke.app import lambda_handler
-    raw = lambda_handler(event, FakeLambdaContext())
+    raw = lambda_handler(event, FakeLambdaContext(function, memory_limit_in_mb=512, timeout_seconds=10))
     body = json.loads(raw["body"]) if raw.get("body") else None
     # API Gateway merges both header maps; the last value of a multi-value header wins.
     headers = {name: values[-1] for name, values in (raw.get("multiValueHeaders") or {}).items() if values}

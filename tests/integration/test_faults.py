@@ -18,11 +18,11 @@ from admin_token.config import reset_configuration_cache
 from admin_token.observability import logger as powertools_logger
 from admin_token.storage.dynamodb import MAX_ATTEMPTS, default_store
 from admin_token_local.appconfig_standin import AppConfigStandIn
+from admin_token_local.lambda_runtime import FakeLambdaContext
 from tests.integration.conftest import Api, Tables, call
 from tests.support import demo
 from tests.support.events import proxy_event
 from tests.support.faults import CAPACITY, INTERNAL, THROTTLED, inject, transaction_conflict
-from tests.support.lambda_context import FakeLambdaContext
 
 service_logger = powertools_logger._logger
 UNAVAILABLE = (503, {"message": "Storage temporarily unavailable, retry later"})
@@ -91,8 +91,7 @@ def test_a_lookup_under_a_lasting_fault_is_503(api: Api) -> None:
 
 def test_retries_stop_when_the_time_budget_is_spent(tables: dict[str, str]) -> None:
     # Given a Lambda with 1.5 s left: after the safety margin, no retry fits (each may take 3 s)
-    context = FakeLambdaContext()
-    context.get_remaining_time_in_millis = lambda: 1500  # type: ignore[method-assign]
+    context = FakeLambdaContext("LookupFunction", memory_limit_in_mb=512, timeout_seconds=1.5)
     event = proxy_event("POST", body={"token": demo.AGENT}, headers={"PRIVATE-TOKEN": demo.ADMIN})
 
     from functions.lookup.app import lambda_handler

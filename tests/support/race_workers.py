@@ -10,8 +10,8 @@ import json
 import time
 from typing import Any
 
+from admin_token_local.lambda_runtime import FakeLambdaContext
 from tests.support.events import proxy_event
-from tests.support.lambda_context import FakeLambdaContext
 
 _handlers: dict[str, Any] = {}
 
@@ -22,13 +22,16 @@ def warm_up() -> None:
     from functions.revoke.app import lambda_handler as revoke
 
     _handlers.update({"POST": lookup, "DELETE": revoke})
-    lookup(proxy_event("POST", body={"token": "glpat-x"}, headers={"PRIVATE-TOKEN": "glpat-warmup"}),
-           FakeLambdaContext())  # fmt: skip
+    lookup(proxy_event("POST", body={"token": "glpat-x"}, headers={"PRIVATE-TOKEN": "glpat-warmup"}), _context())
 
 
 def invoke_at(start_at: float, method: str, token: str, credential: str) -> tuple[int, Any]:
     """Wait for the shared start instant, then send one request; return status and body."""
     time.sleep(max(0.0, start_at - time.time()))
     event = proxy_event(method, body={"token": token}, headers={"PRIVATE-TOKEN": credential})
-    response = _handlers[method](event, FakeLambdaContext())
+    response = _handlers[method](event, _context())
     return response["statusCode"], json.loads(response["body"]) if response.get("body") else None
+
+
+def _context() -> FakeLambdaContext:
+    return FakeLambdaContext("race-worker", memory_limit_in_mb=512, timeout_seconds=10)
