@@ -113,3 +113,12 @@ class OwnedByUser(TokenType[User]):
 
     def describe(self, subject: User, context: RequestContext) -> Entity:
         return UserEntity.of(subject, context.gitlab_url)
+
+
+class UserSecret(OwnedByUser):
+    """Feed and incoming email tokens: reset to a new secret of the same prefix, which the user names."""
+
+    digest_attribute: ClassVar[str]  # the user's attribute holding the current token's digest
+
+    def revoke(self, subject: User, token: StoredToken, context: RequestContext) -> Revocation | None:
+        return reset_secret(token, self.prefixes[0], f"user:{subject.id}", owner=(subject.id, self.digest_attribute))

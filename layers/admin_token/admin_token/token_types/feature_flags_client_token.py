@@ -17,4 +17,4 @@ class FeatureFlagsClientTokenType(TokenType[FeatureFlagsClient]):
         return FeatureFlagsClientEntity.of(subject)
 
     def revoke(self, subject: FeatureFlagsClient, token: StoredToken, context: RequestContext) -> Revocation | None:
-        return reset_secret(token, "glffct-", f"feature_flags_client:{subject.id}")
+        return reset_secret(token, self.prefixes[0], f"feature_flags_client:{subject.id}")

@@ -1,13 +1,9 @@
 from __future__ import annotations
 
-from admin_token.models.records import User
-from admin_token.storage import StoredToken
-from admin_token.token_types.base import OwnedByUser, RequestContext, Revocation, reset_secret
+from admin_token.token_types.base import UserSecret
 
 
-class FeedTokenType(OwnedByUser):
+class FeedTokenType(UserSecret):
     name = "feed_token"
     prefixes = ("glft-",)
-
-    def revoke(self, subject: User, token: StoredToken, context: RequestContext) -> Revocation | None:
-        return reset_secret(token, "glft-", f"user:{subject.id}", owner=(subject.id, "feed_token_digest"))
+    digest_attribute = "feed_token_digest"
