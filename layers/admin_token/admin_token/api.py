@@ -7,6 +7,7 @@ from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
 
 from admin_token import budget
@@ -71,8 +72,15 @@ def error_response(error: DomainError) -> Response[Any]:
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
 
 
+def _start_time_budget(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Every route runs inside the Lambda's remaining time, so retries know when to stop."""
+    budget.start(app.lambda_context.get_remaining_time_in_millis() if app.lambda_context else None)
+    return next_middleware(app)
+
+
 def build_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver()
+    app.use(middlewares=[_start_time_budget])
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response[Any]:
@@ -93,8 +101,7 @@ def build_resolver() -> APIGatewayRestResolver:
 
 
 def token_request(app: APIGatewayRestResolver) -> TokenRequest:
-    """The request, read from the current event; also starts this request's time budget."""
-    budget.start(app.lambda_context.get_remaining_time_in_millis() if app.lambda_context else None)
+    """The request, read from the current event."""
     event = app.current_event
     query: dict[str, Any] = {**event.query_string_parameters, **event.multi_value_query_string_parameters}
     return parse_token_request(
