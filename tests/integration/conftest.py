@@ -17,6 +17,7 @@ import pytest
 
 from admin_token.config import reset_configuration_cache
 from admin_token.digests import token_digest
+from admin_token.storage.dynamodb import default_store
 from admin_token_local.appconfig_standin import AppConfigStandIn
 from admin_token_local.dynamodb_local import EmbeddedDynamoDB, reset_tables
 from admin_token_local.lambda_runtime import FakeLambdaContext
@@ -158,3 +159,18 @@ def set_flags(appconfig: AppConfigStandIn) -> Any:
         reset_configuration_cache()
 
     return deploy
+
+
+@pytest.fixture
+def dynamodb_work(tables: dict[str, str]) -> Iterator[list[tuple[str, int]]]:
+    """Each DynamoDB call the service makes, in order, as (operation, number of keys or items)."""
+    calls: list[tuple[str, int]] = []
+
+    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
+        size = sum(len(request["Keys"]) for request in params.get("RequestItems", {}).values())
+        calls.append((model.name, size or len(params.get("TransactItems", []))))
+
+    events = default_store().client.meta.events
+    events.register("before-call.dynamodb", record)
+    yield calls
+    events.unregister("before-call.dynamodb", record)

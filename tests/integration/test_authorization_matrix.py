@@ -4,12 +4,8 @@ admin mode on and off, is in test_caller_authorisation.py.)"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import pytest
 
-from admin_token.storage.dynamodb import default_store
 from tests.integration.conftest import Api
 from tests.support import demo
 
@@ -40,34 +36,19 @@ TARGETS = {
 }
 
 
-@pytest.fixture
-def work(tables: dict[str, str]) -> Iterator[list[tuple[str, int]]]:
-    """Each DynamoDB call the service makes, as (operation, number of keys or items)."""
-    calls: list[tuple[str, int]] = []
-
-    def record(model: Any, params: dict[str, Any], **_: Any) -> None:
-        size = sum(len(request["Keys"]) for request in params.get("RequestItems", {}).values())
-        calls.append((model.name, size or len(params.get("TransactItems", []))))
-
-    events = default_store().client.meta.events
-    events.register("before-call.dynamodb", record)
-    yield calls
-    events.unregister("before-call.dynamodb", record)
-
-
 @pytest.mark.parametrize("endpoint", ["lookup", "revoke"])
 @pytest.mark.parametrize("caller", list(REFUSED))
 @pytest.mark.parametrize("target", list(TARGETS))
 def test_a_refused_caller_cannot_tell_whether_the_target_exists(
-    api: Api, work: list[tuple[str, int]], endpoint: str, caller: str, target: str
+    api: Api, dynamodb_work: list[tuple[str, int]], endpoint: str, caller: str, target: str
 ) -> None:
     existing, missing = TARGETS[target]
     call = getattr(api, endpoint)
 
     first = call(existing, as_=CALLERS[caller] or "")
-    work_for_existing = list(work)
-    work.clear()
+    work_for_existing = list(dynamodb_work)
+    dynamodb_work.clear()
     second = call(missing, as_=CALLERS[caller] or "")
 
     assert (first.status, first.body) == (second.status, second.body)
-    assert work_for_existing == work
+    assert work_for_existing == dynamodb_work
