@@ -2,14 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 RUNNER_ONLINE_WINDOW = timedelta(hours=2)
 # Lambda hosts' clocks agree to within milliseconds; this much leeway keeps a revoke racing
 # another from expiring a trigger twice because its clock reads slightly behind the winner's.
 CLOCK_SKEW = timedelta(seconds=1)
+
+
+def _read_as_utc(value: datetime) -> datetime:
+    # The service writes offsets, but an item written by other tools may lack one. Naive and
+    # aware times cannot be compared (a 500), and GitLab's times are UTC: read it as UTC.
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+# Every timestamp a record holds: always aware, whatever the stored item said.
+UtcTimestamp = Annotated[datetime, AfterValidator(_read_as_utc)]
 
 
 class Record(BaseModel):
@@ -33,7 +44,7 @@ class User(Record):
     avatar_url: str | None = None
     project_id: int | None = None
     group_id: int | None = None
-    created_at: datetime
+    created_at: UtcTimestamp
     feed_token_digest: str | None = None
     incoming_email_token_digest: str | None = None
 
@@ -55,8 +66,8 @@ class PersonalAccessToken(Record):
     expires_at: date | None = None
     revoked: bool = False
     impersonation: bool = False
-    created_at: datetime
-    last_used_at: datetime | None = None
+    created_at: UtcTimestamp
+    last_used_at: UtcTimestamp | None = None
 
     def expired(self, today: date) -> bool:
         return is_past(self.expires_at, today)
@@ -103,8 +114,8 @@ class ClusterAgentToken(Record):
     description: str = ""
     status: str = "active"
     created_by_user_id: int | None = None
-    created_at: datetime
-    last_used_at: datetime | None = None
+    created_at: UtcTimestamp
+    last_used_at: UtcTimestamp | None = None
 
 
 class Runner(Record):
@@ -117,8 +128,8 @@ class Runner(Record):
     ip_address: str | None = None
     project_ids: list[int] = Field(default_factory=list)
     group_ids: list[int] = Field(default_factory=list)
-    contacted_at: datetime | None = None
-    created_at: datetime
+    contacted_at: UtcTimestamp | None = None
+    created_at: UtcTimestamp
     version: int = 1
 
     def status(self, now: datetime) -> str:
@@ -133,10 +144,10 @@ class PipelineTrigger(Record):
     owner_id: int
     description: str = ""
     token_hint: str
-    created_at: datetime
-    updated_at: datetime
-    expires_at: datetime | None = None
-    last_used: datetime | None = None
+    created_at: UtcTimestamp
+    updated_at: UtcTimestamp
+    expires_at: UtcTimestamp | None = None
+    last_used: UtcTimestamp | None = None
 
     def expired(self, now: datetime) -> bool:
         return self.expires_at is not None and self.expires_at <= now + CLOCK_SKEW
@@ -152,9 +163,9 @@ class CiJob(Record):
     stage: str
     ref: str
     tag: bool = False
-    created_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
+    created_at: UtcTimestamp
+    started_at: UtcTimestamp | None = None
+    finished_at: UtcTimestamp | None = None
 
     @property
     def running(self) -> bool:
