@@ -11,9 +11,11 @@ import json
 import secrets
 import threading
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from admin_token_local.http_server import LocalHTTPServer
 
 # AppConfig's default when the session sets no RequiredMinimumPollIntervalInSeconds.
 DEFAULT_POLL_INTERVAL_SECONDS = 60
@@ -37,7 +39,7 @@ class AppConfigStandIn:
         self._version = 0
         self._available = True
         self._tokens: dict[str, _Session] = {}
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LocalHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.set_document(document)
 
@@ -55,8 +57,7 @@ class AppConfigStandIn:
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on host:port (0 = any free port) in a daemon thread; return the base URL."""
-        server = ThreadingHTTPServer((host, port), _handler_for(self))
-        server.daemon_threads = True
+        server = LocalHTTPServer((host, port), _handler_for(self), ipv6=":" in host)
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, args=(0.05,), name="appconfig-standin", daemon=True
@@ -176,8 +177,12 @@ def _handler_for(standin: AppConfigStandIn) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def log_message(self, format: str, *args: Any) -> None:
-            # The functions' own logs are what matters locally; per-request lines are noise.
+            # The functions' own logs are what matters locally; per-request lines are noise (and
+            # http.server's would show request lines, configuration tokens included).
             pass
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            super().send_error(code)  # never echo a malformed request line back
 
     return Handler
 

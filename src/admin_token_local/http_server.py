@@ -1,0 +1,31 @@
+"""The one HTTP server class every local server here uses (API Gateway, AppConfig stand-in)."""
+
+from __future__ import annotations
+
+import socket
+from http.server import ThreadingHTTPServer
+from typing import Any
+
+# Connections waiting to be accepted. socketserver's default of 5 makes the kernel drop or reset
+# clients as soon as a handful arrive at once; the kernel caps this at net.core.somaxconn.
+LISTEN_BACKLOG = 1024
+
+
+class LocalHTTPServer(ThreadingHTTPServer):
+    """A thread per connection, a real listen backlog, and TCP_NODELAY on every connection.
+
+    Requests are queued (in the backlog, then by whatever the handler waits on), never refused."""
+
+    daemon_threads = True
+    request_queue_size = LISTEN_BACKLOG
+
+    def __init__(self, server_address: tuple[str, int], handler: Any, *, ipv6: bool = False) -> None:
+        self.address_family = socket.AF_INET6 if ipv6 else socket.AF_INET
+        super().__init__(server_address, handler)
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        connection, address = super().get_request()
+        # Responses are written in a few small pieces: without this, Nagle's algorithm and
+        # delayed ACKs can hold each one back by tens of milliseconds.
+        connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return connection, address
