@@ -10,23 +10,28 @@ import base64
 import hashlib
 import json
 import re
-import socket
 import sys
 import threading
 import time
 import traceback
 import uuid
 from collections.abc import Iterable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from admin_token_local.http_server import LocalHTTPServer
 from admin_token_local.lambda_runtime import LocalFunctions
 from admin_token_local.template import PSEUDO_PARAMETERS, Route, api_routes
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 # What API Gateway reports as apiId when `sam local generate-event` makes one up.
 LOCAL_API_ID = "1234567890"
+# The access log names these methods; any other is "(unknown method)": a request line's first
+# word is whatever the client sent, a token included.
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT"})
+UNROUTED = "(unrouted)"
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 Response = tuple[int, list[tuple[str, str]], bytes]
@@ -225,13 +230,8 @@ class LocalApiGateway:
     ) -> None:
         self.functions = functions
         self.routes = api_routes(functions.template) if routes is None else routes
-        server_class = type(
-            "GatewayServer",
-            (ThreadingHTTPServer,),
-            {"address_family": socket.AF_INET6 if ":" in host else socket.AF_INET, "daemon_threads": True},
-        )
         # Binding here (not in start) lets a port in use fail before anything else starts.
-        self._server: ThreadingHTTPServer = server_class((host, port), _handler_for(self))
+        self._server = LocalHTTPServer((host, port), _handler_for(self), ipv6=":" in host)
         self._thread: threading.Thread | None = None
         self.host = host
 
@@ -254,6 +254,12 @@ class LocalApiGateway:
             self._thread.join()
             self._thread = None
         self._server.server_close()
+
+    def route_label(self, method: str, target: str) -> str:
+        """What the access log shows for a request: its route's resource path, never the path
+        as sent (it may hold a token, as may the query string)."""
+        found = match_route(self.routes, method, unquote(urlsplit(target).path))
+        return found[0].resource_path if found is not None else UNROUTED
 
     def handle(
         self, method: str, target: str, headers: list[tuple[str, str]], body: bytes, source_ip: str, protocol: str
@@ -296,6 +302,15 @@ class LocalApiGateway:
 def _handler_for(gateway: LocalApiGateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        _started: float | None = None
+
+        def handle_one_request(self) -> None:
+            self._started = None  # set once a request line has arrived
+            super().handle_one_request()
+
+        def parse_request(self) -> bool:
+            self._started = time.monotonic()
+            return super().parse_request()
 
         def _handle(self) -> None:
             try:
@@ -341,6 +356,28 @@ def _handler_for(gateway: LocalApiGateway) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             if self.command != "HEAD":
                 self.wfile.write(body)
+
+        # -- logging: method, route, status and duration only -------------------------------------
+        # http.server would log the request line as received (query string and all) and echo a
+        # malformed one in its error page: both can carry a token.
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            super().send_error(code)
+
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            status = code.value if isinstance(code, HTTPStatus) else code
+            elapsed = "-" if self._started is None else f"{round((time.monotonic() - self._started) * 1000)}ms"
+            self.log_message('"%s" %s %s', self._summary(), status, elapsed)
+
+        def log_error(self, format: str, *args: Any) -> None:
+            pass  # its text quotes the request; the access line already has the status
+
+        def _summary(self) -> str:
+            # parse_request sets command only once the request line is well formed.
+            if not self.command:
+                return "bad request line"
+            method = self.command if self.command in KNOWN_METHODS else "(unknown method)"
+            return f"{method} {gateway.route_label(self.command, self.path)}"
 
         def __getattr__(self, name: str) -> Any:
             # http.server looks up do_<METHOD>: every method reaches the gateway, which answers
