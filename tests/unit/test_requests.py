@@ -109,3 +109,42 @@ def test_base64_bodies() -> None:
 )
 def test_credentials_are_trimmed_of_http_whitespace_only(headers: dict[str, str], expected: str | None) -> None:
     assert credential_from(CaseInsensitiveDict(headers)) == expected
+
+
+@pytest.mark.parametrize(
+    ("headers", "multi", "expected"),
+    [
+        ({"PRIVATE-TOKEN": "glpat-b"}, {"PRIVATE-TOKEN": ["glpat-a", "glpat-b"]}, None),
+        ({"PRIVATE-TOKEN": "glpat-a"}, {"PRIVATE-TOKEN": ["glpat-a", "glpat-a"]}, None),
+        ({"Authorization": "Bearer b"}, {"Authorization": ["Bearer a", "Bearer b"]}, None),
+        ({"PRIVATE-TOKEN": "glpat-a", "private-token": "glpat-b"}, None, None),
+        ({"Authorization": "Bearer a", "AUTHORIZATION": "Bearer b"}, None, None),
+        ({"PRIVATE-TOKEN": "glpat-a"}, {"PRIVATE-TOKEN": ["glpat-b"]}, None),
+        ({"PRIVATE-TOKEN": "glpat-a"}, {"Host": ["x"]}, None),
+        ({}, {"PRIVATE-TOKEN": ["glpat-a"]}, None),
+        ({"PRIVATE-TOKEN": "glpat-a"}, {"private-token": ["glpat-a"]}, "glpat-a"),
+        ({"PRIVATE-TOKEN": "glpat-a"}, None, "glpat-a"),
+        (
+            {"PRIVATE-TOKEN": "glpat-a", "X-Other": "1"},
+            {"PRIVATE-TOKEN": ["glpat-a"], "X-Other": ["1", "1"]},
+            "glpat-a",
+        ),
+    ],
+    ids=[
+        "repeated",
+        "repeated, same value",
+        "repeated bearer",
+        "two spellings",
+        "two spellings of authorization",
+        "maps disagree",
+        "only in headers",
+        "only in multiValueHeaders",
+        "names spelled differently in the two maps",
+        "no multi-value map",
+        "another header repeated",
+    ],
+)
+def test_more_than_one_credential_value_is_no_credential(
+    headers: dict[str, str], multi: dict[str, list[str]] | None, expected: str | None
+) -> None:
+    assert credential_from(headers, multi) == expected

@@ -104,8 +104,11 @@ def token_request(app: APIGatewayRestResolver) -> TokenRequest:
     """The request, read from the current event."""
     event = app.current_event
     query: dict[str, Any] = {**event.query_string_parameters, **event.multi_value_query_string_parameters}
+    raw = event.raw_event
     return parse_token_request(
-        headers=event.headers,
+        # The raw maps, not Powertools' case-insensitive views: those keep one value per name.
+        headers=raw.get("headers") or {},
+        multi_value_headers=raw.get("multiValueHeaders") or {},
         query=query,
         body=event.body,
         base64_encoded=bool(event.is_base64_encoded),

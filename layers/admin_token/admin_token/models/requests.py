@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qs
@@ -55,20 +55,53 @@ class TokenRequest:
 
 
 HTTP_WHITESPACE: Final = " \t"
+CREDENTIAL_HEADERS: Final = ("private-token", "authorization")
 
 
-def credential_from(headers: Mapping[str, str]) -> str | None:
-    """`PRIVATE-TOKEN: <t>` or `Authorization: Bearer <t>`; `headers` is case-insensitive.
+def credential_from(
+    headers: Mapping[str, str], multi_value_headers: Mapping[str, Sequence[str]] | None = None
+) -> str | None:
+    """`PRIVATE-TOKEN: <t>` or `Authorization: Bearer <t>`; header names are case-insensitive.
+
+    `headers` and `multi_value_headers` are the event's two maps as API Gateway sends them.
+    A request carrying more than one value for a credential header (repeated, or under two
+    spellings of its name), or whose two maps disagree about one, has no credential: which one
+    counted would otherwise depend on order, and a caller could slip one past the other.
 
     Only HTTP's optional whitespace (space, tab) around a value is dropped: anything else,
     Unicode spaces included, is part of the credential and simply will not match.
     """
-    private_token = (headers.get("private-token") or "").strip(HTTP_WHITESPACE)
+    found: dict[str, str] = {}
+    for name in CREDENTIAL_HEADERS:
+        values = _header_values(name, headers, multi_value_headers)
+        if values is None or len(values) > 1:
+            return None
+        if values:
+            found[name] = values[0]
+    private_token = found.get("private-token", "").strip(HTTP_WHITESPACE)
     if private_token:
         return private_token
-    scheme, _, value = (headers.get("authorization") or "").strip(HTTP_WHITESPACE).partition(" ")
+    scheme, _, value = found.get("authorization", "").strip(HTTP_WHITESPACE).partition(" ")
     bearer = value.strip(HTTP_WHITESPACE)
     return bearer if scheme.lower() == "bearer" and bearer else None
+
+
+def _header_values(
+    name: str, headers: Mapping[str, str], multi_value_headers: Mapping[str, Sequence[str]] | None
+) -> list[str] | None:
+    """Every value sent for `name`, or None when the two maps disagree about them."""
+    single = [value for key, value in headers.items() if key.lower() == name]
+    if not multi_value_headers:
+        return single  # an event without the multi-value map (built by hand): only one to read
+    multi = [value for key, values in multi_value_headers.items() if key.lower() == name for value in values]
+    # API Gateway puts the last value in `headers` and all of them in `multiValueHeaders`.
+    if multi[-1:] != single:
+        return None
+    return multi
+
+
+def _header(headers: Mapping[str, str], name: str) -> str | None:
+    return next((value for key, value in headers.items() if key.lower() == name), None)
 
 
 def parse_token_request(
@@ -78,13 +111,14 @@ def parse_token_request(
     body: str | None,
     base64_encoded: bool,
     request_id: str,
+    multi_value_headers: Mapping[str, Sequence[str]] | None = None,
 ) -> TokenRequest:
-    credential = credential_from(headers)
+    credential = credential_from(headers, multi_value_headers)
     if "token" in query:
         problem = InvalidRequest("token must be sent in the request body")
         return TokenRequest(credential, ABSENT, request_id, problem)
     try:
-        token = _token_from_body(headers.get("content-type"), body, base64_encoded)
+        token = _token_from_body(_header(headers, "content-type"), body, base64_encoded)
     except InvalidRequest as problem:
         return TokenRequest(credential, ABSENT, request_id, problem)
     return TokenRequest(credential, token, request_id)
