@@ -43,7 +43,7 @@ def authenticate(credential: StoredToken | None, today: date) -> PersonalAccessT
 
 def authorize(
     token: PersonalAccessToken,
-    records: Mapping[RecordKey, dict[str, Any]],
+    records: Mapping[RecordKey, Mapping[str, Any]],
     configuration: Configuration,
 ) -> Caller:
     """The rest of spec §2, in its order: the user must exist (401), be active, an admin, and scoped (403)."""

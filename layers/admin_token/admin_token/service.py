@@ -86,21 +86,21 @@ def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Id
     caller_digest = token_digest(request.credential) if request.credential else None
     target_digest = token_digest(candidate) if candidate is not None and token_type else None
 
-    # Round trip 1: both digests at once.
+    # Round trip 1: both digests at once. Until the caller is accepted, the target's item is not
+    # decoded (the store decodes on first read), so a refused caller's work cannot depend on it.
     digests = [digest for digest in (caller_digest, target_digest) if digest]
     tokens = store.get_tokens(digests) if caller_digest else {}
-    credential = tokens.get(caller_digest) if caller_digest else None
-    target = _typed(tokens.get(target_digest) if target_digest else None, token_type)
-    caller_token = authenticate(credential, now.date())
+    caller_token = authenticate(tokens.get(caller_digest) if caller_digest else None, now.date())
 
-    # Round trip 2: the caller's user and whatever the target points to, in one fixed shape.
+    # Round trip 2: the caller's user and one slot for the target, found the same way either way.
     caller_user = RecordKey("user", caller_token.user_id)
     references = [caller_user]
-    if target_digest:
-        references += _target_slot(target, token_type, taken=references)
+    if target_digest and token_type is not None:
+        references += _target_slot(tokens.get(target_digest), token_type, taken=references)
     records = store.get_records(references)
 
     caller = authorize(caller_token, records, configuration)
+    target = _typed(tokens.get(target_digest) if target_digest else None, token_type)
     request.check_body()
     if revoking and not configuration.revoke_enabled(caller.context):
         raise FeatureDisabled(REVOKE_FLAG)
@@ -122,17 +122,26 @@ def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Id
     return Identified(caller, context, token_type, found, subject)
 
 
-def _target_slot(
-    target: StoredToken | None, token_type: TokenType[Any] | None, taken: list[RecordKey]
-) -> list[RecordKey]:
+def _target_slot(target: StoredToken | None, token_type: TokenType[Any], taken: list[RecordKey]) -> list[RecordKey]:
     """What the target points to, or a key that never exists (id 0) when it points to nothing new.
 
-    Round 2 then reads the same number of keys whether the target exists or not, so a caller
-    refused at authorisation cannot tell the two apart by the work done for it.
+    A missing target is stood in for by a decoy of its type pointing at id 0, so both take the same
+    steps and read the same number of keys from the same tables: a caller refused at
+    authorisation cannot tell the two apart by the work done for it (tests/integration/
+    test_refusal_cpu_time.py). Only the item DynamoDB finds, or not, differs.
     """
-    wanted = token_type.references(target) if target is not None and token_type is not None else []
+    typed = _typed(target, token_type)
+    wanted = token_type.references(typed if typed is not None else _decoy(token_type))
     fresh = [key for key in wanted if key not in taken]
     return fresh or [ABSENT_RECORD]
+
+
+# Every attribute a type's `references` reads, each naming id 0, which no record has.
+_DECOY_REFERENCES = {"user_id": 0, "owner_id": 0, "runner_id": 0}
+
+
+def _decoy(token_type: TokenType[Any]) -> StoredToken:
+    return StoredToken(digest="", token_type=token_type.name, version=0, attributes=_DECOY_REFERENCES)
 
 
 def _typed(token: StoredToken | None, token_type: TokenType[Any] | None) -> StoredToken | None:

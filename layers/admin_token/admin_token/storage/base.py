@@ -93,11 +93,14 @@ class TokenChanged(Exception):
 
 
 class TokenStore(Protocol):
-    def get_tokens(self, digests: Collection[str]) -> dict[str, StoredToken]:
-        """One batched key lookup on the digests; missing ones are absent from the result."""
+    def get_tokens(self, digests: Collection[str]) -> Mapping[str, StoredToken]:
+        """One batched key lookup on the digests; missing ones are absent from the result.
 
-    def get_records(self, keys: Collection[RecordKey]) -> dict[RecordKey, dict[str, Any]]:
-        """One batched key lookup of users and runners; missing ones are absent."""
+        An item is decoded only when the result is indexed: reading costs the same whatever it found.
+        """
+
+    def get_records(self, keys: Collection[RecordKey]) -> Mapping[RecordKey, Mapping[str, Any]]:
+        """One batched key lookup of users and runners; missing ones are absent; decoded when read."""
 
     def apply(self, change: Change, audit: AuditRecord) -> None:
         """Apply the change and write the audit record in one transaction, or raise `TokenChanged`."""

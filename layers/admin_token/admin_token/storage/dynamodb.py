@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from decimal import Decimal
 from functools import cache
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from boto3.dynamodb.types import TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 
@@ -30,7 +31,6 @@ from admin_token.storage.base import (
 from admin_token.storage.items import (
     RUNNER_SK,
     TOKEN_BOOKKEEPING,
-    from_item,
     runner_link_sk,
     token_item,
 )
@@ -67,24 +67,99 @@ READ_TIMEOUT_SECONDS = 2.0
 RETRY_AFTER_SECONDS = 1
 
 _serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 def _to_dynamodb(item: dict[str, Any]) -> dict[str, Any]:
     return {key: _serializer.serialize(value) for key, value in item.items() if value is not None}
 
 
-def _from_dynamodb(item: dict[str, Any]) -> dict[str, Any]:
-    return from_item({key: _deserializer.deserialize(value) for key, value in item.items()})
+def _decode(value: Mapping[str, Any]) -> Any:
+    """One attribute value, straight to plain Python: every number this service stores is an integer."""
+    ((kind, raw),) = value.items()
+    if kind == "S" or kind == "BOOL" or kind == "B":
+        return raw
+    if kind == "N":
+        return _number(raw)
+    if kind == "NULL":
+        return None
+    if kind == "L":
+        return [_decode(element) for element in raw]
+    if kind == "M":
+        return {key: _decode(element) for key, element in raw.items()}
+    if kind == "SS" or kind == "BS":
+        return set(raw)
+    if kind == "NS":
+        return {_number(number) for number in raw}
+    raise ValueError(f"unknown DynamoDB type {kind!r}")
 
 
-def _stored_token(attributes: dict[str, Any]) -> StoredToken:
+def _number(text: str) -> int | Decimal:
+    try:
+        return int(text)
+    except ValueError:
+        return Decimal(text)
+
+
+class _Item(Mapping[str, Any]):
+    """An item as DynamoDB returned it, each attribute decoded on first read.
+
+    Nothing of an item is decoded until the domain reads it, so the target of a refused caller
+    costs no decoding at all (the work must not depend on whether the target exists).
+    """
+
+    __slots__ = ("_decoded", "_hidden", "_raw")
+
+    def __init__(self, raw: Mapping[str, Any], hidden: frozenset[str] = frozenset()) -> None:
+        self._raw = raw
+        self._hidden = hidden
+        self._decoded: dict[str, Any] = {}
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self._decoded[name]
+        except KeyError:
+            if name in self._hidden:
+                raise
+            value = self._decoded[name] = _decode(self._raw[name])
+            return value
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name in self._raw if name not in self._hidden)
+
+    def __len__(self) -> int:
+        return len(self._raw) - len(self._hidden.intersection(self._raw))
+
+    def __repr__(self) -> str:
+        return f"_Item({sorted(self)!r})"  # names only: values stay out of logs and tracebacks
+
+
+def _stored_token(raw: Mapping[str, Any]) -> StoredToken:
     return StoredToken(
-        digest=attributes["digest"],
-        token_type=attributes["token_type"],
-        version=int(attributes.get("version", 1)),
-        attributes={key: value for key, value in attributes.items() if key not in TOKEN_BOOKKEEPING},
+        digest=raw["digest"]["S"],
+        token_type=raw["token_type"]["S"],
+        version=int(raw["version"]["N"]) if "version" in raw else 1,
+        attributes=_Item(raw, hidden=TOKEN_BOOKKEEPING),
     )
+
+
+class _Tokens(Mapping[str, StoredToken]):
+    """Token items by digest, each made a `StoredToken` only when asked for."""
+
+    def __init__(self, raw_items: Iterable[Mapping[str, Any]]) -> None:
+        self._raw = {item["digest"]["S"]: item for item in raw_items}
+        self._built: dict[str, StoredToken] = {}
+
+    def __getitem__(self, digest: str) -> StoredToken:
+        token = self._built.get(digest)
+        if token is None:
+            token = self._built[digest] = _stored_token(self._raw[digest])
+        return token
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
 
 
 def _retry_or_give_up(attempt: int, failure: Exception) -> None:
@@ -135,15 +210,14 @@ class DynamoDBTokenStore:
 
     # -- reads -------------------------------------------------------------------------------
 
-    def get_tokens(self, digests: Collection[str]) -> dict[str, StoredToken]:
+    def get_tokens(self, digests: Collection[str]) -> Mapping[str, StoredToken]:
         keys = [{"digest": {"S": digest}} for digest in dict.fromkeys(digests)]
         if not keys:
             return {}
         found = self._batch_get({self.table("tokens"): keys})
-        tokens = (_stored_token(item) for item in found.get(self.table("tokens"), []))
-        return {token.digest: token for token in tokens}
+        return _Tokens(found.get(self.table("tokens"), []))
 
-    def get_records(self, keys: Collection[RecordKey]) -> dict[RecordKey, dict[str, Any]]:
+    def get_records(self, keys: Collection[RecordKey]) -> Mapping[RecordKey, Mapping[str, Any]]:
         wanted = list(dict.fromkeys(keys))
         request: dict[str, list[dict[str, Any]]] = {}
         for key in wanted:
@@ -156,11 +230,11 @@ class DynamoDBTokenStore:
         if not request:
             return {}
         found = self._batch_get(request)
-        records: dict[RecordKey, dict[str, Any]] = {}
+        records: dict[RecordKey, Mapping[str, Any]] = {}
         for item in found.get(self.table("users"), []):
-            records[RecordKey("user", item["user_id"])] = item
+            records[RecordKey("user", int(item["user_id"]["N"]))] = _Item(item)
         for item in found.get(self.table("runners"), []):
-            records[RecordKey("runner", item["runner_id"])] = item
+            records[RecordKey("runner", int(item["runner_id"]["N"]))] = _Item(item)
         return records
 
     def _batch_get(self, keys_by_table: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
@@ -173,7 +247,7 @@ class DynamoDBTokenStore:
         while True:
             response = self._call(self.client.batch_get_item, RequestItems=pending)
             for table, items in response.get("Responses", {}).items():
-                found.setdefault(table, []).extend(_from_dynamodb(item) for item in items)
+                found.setdefault(table, []).extend(items)  # decoded only when read: see _Item
             pending = dict(response.get("UnprocessedKeys") or {})
             if not pending:
                 return found
@@ -199,7 +273,7 @@ class DynamoDBTokenStore:
                 codes = [reason.get("Code", "None") for reason in reasons]
                 if codes and codes[0] == "ConditionalCheckFailed":
                     current = reasons[0].get("Item")
-                    raise TokenChanged(_stored_token(_from_dynamodb(dict(current))) if current else None) from error
+                    raise TokenChanged(_stored_token(current) if current else None) from error
                 if "ConditionalCheckFailed" in codes:
                     raise ConcurrentModification from error
                 if not TRANSIENT_CANCELLATIONS.intersection(codes):

@@ -9,7 +9,7 @@ Table roles and keys (declared in template.yaml, documented in docs/data-model.m
 
 from __future__ import annotations
 
-from decimal import Decimal
+from collections.abc import Mapping
 from typing import Any
 
 from admin_token.models.records import Record, Runner, User
@@ -20,21 +20,6 @@ TOKEN_BOOKKEEPING = frozenset({"digest", "token_type", "version"})
 
 def runner_link_sk(kind: str, owner_id: int) -> str:
     return f"{kind}#{owner_id}"
-
-
-def _plain(value: Any) -> Any:
-    """DynamoDB numbers come back as Decimal; every number this service stores is an integer."""
-    if isinstance(value, Decimal):
-        return int(value)
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
-    return value
-
-
-def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: _plain(value) for key, value in item.items()}
 
 
 def record_attributes(record: Record) -> dict[str, Any]:
@@ -60,7 +45,7 @@ def user_item(user: User) -> dict[str, Any]:
     return attributes
 
 
-def user_from_item(item: dict[str, Any]) -> User:
+def user_from_item(item: Mapping[str, Any]) -> User:
     return User.model_validate({**item, "id": item["user_id"]})
 
 
@@ -75,5 +60,5 @@ def runner_items(runner: Runner) -> list[dict[str, Any]]:
     ]
 
 
-def runner_from_item(item: dict[str, Any]) -> Runner:
+def runner_from_item(item: Mapping[str, Any]) -> Runner:
     return Runner.model_validate({**item, "id": item["runner_id"]})

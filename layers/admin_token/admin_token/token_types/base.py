@@ -41,7 +41,7 @@ class Found:
     """The token's item and the records it points to, as read for this request."""
 
     token: StoredToken
-    records: Mapping[RecordKey, dict[str, Any]]
+    records: Mapping[RecordKey, Mapping[str, Any]]
 
     def user(self, user_id: Any) -> User | None:
         item = self.records.get(RecordKey("user", int(user_id))) if user_id is not None else None
