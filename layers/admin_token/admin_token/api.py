@@ -3,12 +3,17 @@ place domain errors become GitLab's statuses and bodies."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.shared.headers_serializer import MultiValueHeadersSerializer
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin_token import budget
 from admin_token.errors import (
@@ -78,9 +83,111 @@ def _start_time_budget(app: APIGatewayRestResolver, next_middleware: NextMiddlew
     return next_middleware(app)
 
 
-def build_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver()
+class TokenResolver(APIGatewayRestResolver):
+    """Powertools' REST resolver, answering events it was not built for with a 4xx, never a 500.
+
+    Each function serves one route. Another path is 404, another method on a served path 405
+    with `Allow`. An event that is not a REST v1 proxy event (Powertools and the request
+    adapter would trip over it) is refused with 400 before anything reads it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.allowed_methods: dict[str, list[str]] = {}
+
+    def route(self, rule: str, method: str | list[str] | tuple[str], *args: Any, **kwargs: Any) -> Any:
+        methods = [method] if isinstance(method, str) else list(method)
+        self.allowed_methods.setdefault(rule.rstrip("/") or "/", []).extend(m.upper() for m in methods)
+        return super().route(rule, method, *args, **kwargs)
+
+    def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
+        problem = malformed_event(event)
+        if problem is not None:
+            # Fixed text naming a field, never its value: the event may hold a credential.
+            logger.warning("Malformed event", extra={"problem": problem})
+            return _raw_response(_rejected(HTTPStatus.BAD_REQUEST, {"error": f"malformed event: {problem}"}))
+        return super().resolve(event, context)
+
+    def unmatched(self) -> Response[Any]:
+        """No route for this method and path: 405 if the path is served with other methods, else 404."""
+        allowed = self.allowed_methods.get(self.current_event.path.rstrip("/") or "/")
+        if allowed:
+            body = {"error": "405 Method Not Allowed"}
+            return _rejected(HTTPStatus.METHOD_NOT_ALLOWED, body, {"Allow": ", ".join(allowed)})
+        return _rejected(HTTPStatus.NOT_FOUND, {"error": "404 Not Found"})
+
+
+def _rejected(status: HTTPStatus, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:
+    metrics.add_metric(name="RequestRejected", unit=MetricUnit.Count, value=1)
+    return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def _raw_response(response: Response[Any]) -> dict[str, Any]:
+    """The proxy response dict for an event Powertools cannot be given (its own builder reads the event)."""
+    return {
+        "statusCode": response.status_code,
+        "body": json.dumps(response.body, separators=(",", ":")),
+        "isBase64Encoded": False,
+        **MultiValueHeadersSerializer().serialize(headers=response.headers, cookies=[]),
+    }
+
+
+def _is_str_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+
+
+def _is_str_list_map(value: Any) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(item, str) for item in v)
+        for k, v in value.items()
+    )
+
+
+def malformed_event(event: Any) -> str | None:
+    """What makes `event` not a REST v1 proxy event, for the fields this service reads; None if it is one.
+
+    API Gateway never sends such an event, but a function can be invoked directly (the console,
+    a test event, another service): it must answer, not crash.
+    """
+    if not isinstance(event, Mapping):
+        return "the event must be an object"
+    method, path, context = event.get("httpMethod"), event.get("path"), event.get("requestContext")
+    if not isinstance(method, str) or not method:
+        return "httpMethod must be a non-empty string"
+    if not isinstance(path, str) or not path:
+        return "path must be a non-empty string"
+    if not isinstance(context, dict):
+        return "requestContext must be an object"
+    if not isinstance(context.get("requestId", ""), str | None):
+        return "requestContext.requestId must be a string"
+    for field, check, shape in (
+        ("headers", _is_str_map, "header values must be strings"),
+        ("multiValueHeaders", _is_str_list_map, "multiValueHeaders must map names to lists of strings"),
+        ("queryStringParameters", _is_str_map, "queryStringParameters values must be strings"),
+        (
+            "multiValueQueryStringParameters",
+            _is_str_list_map,
+            "multiValueQueryStringParameters must map names to lists of strings",
+        ),
+    ):
+        value = event.get(field)
+        if value is not None and not check(value):
+            return shape if isinstance(value, dict) else f"{field} must be an object or null"
+    if not isinstance(event.get("body"), str | None):
+        return "body must be a string or null"
+    if event.get("isBase64Encoded") not in (None, True, False):
+        return "isBase64Encoded must be true or false"
+    return None
+
+
+def build_resolver() -> TokenResolver:
+    app = TokenResolver()
     app.use(middlewares=[_start_time_budget])
+
+    @app.not_found
+    def _unmatched(_: NotFoundError) -> Response[Any]:
+        # Without this, the catch-all below would turn Powertools' NotFoundError into a 500.
+        return app.unmatched()
 
     @app.exception_handler(DomainError)
     def _domain_error(error: DomainError) -> Response[Any]:
@@ -112,7 +219,7 @@ def token_request(app: APIGatewayRestResolver) -> TokenRequest:
         query=query,
         body=event.body,
         base64_encoded=bool(event.is_base64_encoded),
-        request_id=event.request_context.request_id or "",
+        request_id=raw["requestContext"].get("requestId") or "",
     )
 
 
