@@ -156,9 +156,25 @@ def _body_bytes(body: str | None, base64_encoded: bool) -> bytes:
         raise InvalidRequest("request body is not valid base64") from error
 
 
+class _HugeInteger:
+    """A JSON integer longer than Python parses: still a number, so never a token."""
+
+    def __repr__(self) -> str:
+        return "HUGE_INTEGER"
+
+
+def _json_int(digits: str) -> int | _HugeInteger:
+    # int() refuses more digits than sys.get_int_max_str_digits() (a ValueError that would
+    # read as "not valid JSON"); it checks the length first, so refusing costs nothing.
+    try:
+        return int(digits)
+    except ValueError:
+        return _HugeInteger()
+
+
 def _token_from_json(text: str) -> Any:
     try:
-        document = json.loads(text)
+        document = json.loads(text, parse_int=_json_int)
     except (ValueError, RecursionError) as error:  # RecursionError: hostile nesting depth
         raise InvalidRequest("request body is not valid JSON") from error
     if not isinstance(document, dict):
