@@ -19,6 +19,9 @@ from typing import IO, Any
 
 import pytest
 
+from admin_token.digests import token_digest
+from tests.support.plaintexts import seed_plaintexts
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).with_name("admin-token-api")
 
@@ -44,39 +47,80 @@ class Server:
             return error.code, dict(error.headers), json.loads(payload) if payload else None
 
 
-@pytest.fixture(scope="session")
-def server() -> Iterator[Server]:
-    """`serve` on a free port with the demo data; ready once it prints its listening line."""
+@dataclass
+class ServeProcess:
+    """`admin-token-api serve` in its own process; every line it writes, stdout and stderr, is kept."""
+
+    server: Server
+    stdout: list[str]
+    stderr: list[str]
+
+    def stop(self) -> None:
+        self.server.process.send_signal(signal.SIGTERM)
+        assert self.server.process.wait(timeout=15) == 0
+
+    def output_after_banner(self) -> list[str]:
+        """Everything it wrote except the banner, which prints the built-in demo tokens on purpose."""
+        return self.stdout[len(self.server.banner) + 1 :] + self.stderr
+
+
+def start_serve(*arguments: str, banner_lines: int = 5) -> ServeProcess:
+    """`serve` on a free port; ready once it prints its listening line."""
     process = subprocess.Popen(
-        [str(SCRIPT), "serve", "--port", "0"],
+        [str(SCRIPT), "serve", "--port", "0", *arguments],
         cwd=REPO_ROOT,
         stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
         text=True,
         env={**os.environ, "AWS_MAX_ATTEMPTS": "1"},
     )
     assert process.stdout is not None
+    assert process.stderr is not None
+    stdout: list[str] = []
+    stderr: list[str] = []
+    # serve writes a metrics line per request: keep reading both streams, or once a pipe's
+    # 64 KiB fill up, serve blocks on the write and every later request hangs.
+    threading.Thread(target=_keep, args=(process.stderr, stderr), name="serve-stderr", daemon=True).start()
     deadline = time.monotonic() + 60
     url = None
     while url is None and time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
             break
+        stdout.append(line.rstrip("\n"))
         match = re.match(r"listening on (http://\S+)", line)
         if match:
             url = match.group(1)
     if url is None:
         process.kill()
-        pytest.fail("serve did not print its listening line within 60 s")
-    banner = [process.stdout.readline().rstrip("\n") for _ in range(5)]
-    # serve writes a metrics line per request to stdout: keep reading it, or once the pipe's
-    # 64 KiB fill up, serve blocks on the write and every later request hangs.
-    threading.Thread(target=_drain, args=(process.stdout,), name="serve-stdout", daemon=True).start()
-    yield Server(url, banner, process)
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=15) == 0
+        pytest.fail(f"serve did not print its listening line within 60 s: {stderr[-5:]}")
+    banner = [process.stdout.readline().rstrip("\n") for _ in range(banner_lines)]
+    stdout.extend(banner)
+    threading.Thread(target=_keep, args=(process.stdout, stdout), name="serve-stdout", daemon=True).start()
+    return ServeProcess(Server(url, banner, process), stdout, stderr)
 
 
-def _drain(stream: IO[str]) -> None:
-    for _ in stream:
-        pass
+def _keep(stream: IO[str], lines: list[str]) -> None:
+    for line in stream:
+        lines.append(line.rstrip("\n"))
+
+
+def plaintexts_in(lines: list[str], secrets: list[str]) -> list[str]:
+    """Each secret (a token, or its digest) that appears in the lines: what must never be printed."""
+    text = "\n".join(lines)
+    return [secret for secret in secrets if secret in text or token_digest(secret) in text]
+
+
+@pytest.fixture(scope="session")
+def serve_process() -> Iterator[ServeProcess]:
+    """`serve` with the demo data, shared by the e2e modules that do not change what they read."""
+    serving = start_serve()
+    yield serving
+    serving.stop()
+    # Whatever the e2e tests sent it, serve printed no token and no digest beyond its banner.
+    assert plaintexts_in(serving.output_after_banner(), seed_plaintexts()) == []
+
+
+@pytest.fixture(scope="session")
+def server(serve_process: ServeProcess) -> Server:
+    return serve_process.server
