@@ -26,7 +26,6 @@ def configuration(prefix: str = "") -> Configuration:
         ("gloasXYZ", "oauth_application_secret"),
         ("glagent-abc", "cluster_agent_token"),
         ("glrt-abc", "runner_authentication_token"),
-        ("glrtr-abc", "runner_authentication_token"),
         ("glptt-abc", "pipeline_trigger_token"),
         ("glcbt-abc", "ci_job_token"),
         ("glffct-abc", "feature_flags_client_token"),
@@ -42,7 +41,18 @@ def test_each_prefix_names_its_type(token: str, expected: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "token", ["", "GLPAT-abc", " glpat-abc", "glpat", "glrt", "gldt_abc", "_GITLAB_SESSION=x", "gitlab_session=x"]
+    "token",
+    [
+        "",
+        "GLPAT-abc",
+        " glpat-abc",
+        "glpat",
+        "glrt",
+        "gldt_abc",
+        "_GITLAB_SESSION=x",
+        "gitlab_session=x",
+        "glrtr-abc",  # GitLab's RunnerAuthenticationToken.prefix? matches glrt- only
+    ],
 )
 def test_no_trimming_no_case_folding(token: str) -> None:
     assert match_token_type(token, configuration()) is None

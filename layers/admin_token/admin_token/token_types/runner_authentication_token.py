@@ -14,7 +14,8 @@ class RunnerAuthenticationTokenType(TokenType[Runner]):
     """Revoking unregisters the runner (the change this project follows), rather than resetting it."""
 
     name = "runner_authentication_token"
-    prefixes = ("glrt-", "glrtr-")
+    # GitLab's RunnerAuthenticationToken.prefix? matches glrt- only: glrtr-... is no runner token.
+    prefixes = ("glrt-",)
 
     def references(self, token: StoredToken) -> list[RecordKey]:
         return [RecordKey("runner", int(token.attributes["runner_id"]))]
