@@ -72,7 +72,7 @@ def test_an_integer_too_long_for_python_is_a_non_string_token(digits: int) -> No
     request = parse('{"token": 1' + "0" * digits + "}")
     assert request.problem is None
     request.check_body()
-    with pytest.raises(InvalidRequest, match="^token is invalid$"):
+    with pytest.raises(InvalidRequest, match=r"^token is invalid$"):
         request.check_token()
 
 
@@ -156,3 +156,26 @@ def test_more_than_one_credential_value_is_no_credential(
     headers: dict[str, str], multi: dict[str, list[str]] | None, expected: str | None
 ) -> None:
     assert credential_from(headers, multi) == expected
+
+
+def test_every_input_error_reads_alike() -> None:
+    # The API's own `{"error": ...}` texts: lower case, no final full stop, as "token is missing".
+    problems = [
+        parse("x" * (MAX_BODY_BYTES + 1)).problem,
+        parse("not base64!!", base64_encoded=True).problem,
+        parse(base64.b64encode(b"\xff").decode(), base64_encoded=True).problem,
+        parse("{").problem,
+        parse("[]").problem,
+        parse("token=x", "text/plain").problem,
+        parse("&".join(f"f{i}=1" for i in range(200)), "application/x-www-form-urlencoded").problem,
+        parse("{}", query={"token": "x"}).problem,
+    ]
+    for check in (parse("{}").check_body, parse('{"token": 1}').check_token):
+        with pytest.raises(InvalidRequest) as raised:
+            check()
+        problems.append(raised.value)
+    messages = [str(problem) for problem in problems]
+    assert len(set(messages)) == len(messages)  # each problem its own text
+    for message in messages:
+        assert message[0].islower(), message
+        assert not message.endswith("."), message
