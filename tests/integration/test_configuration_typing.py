@@ -59,9 +59,7 @@ WRONGLY_TYPED = {
         "api_admin_token_revoke": {"default": False, "boolean_type": False, "rules": rule("false")}
     },
     "revoke flag, number default": {"api_admin_token_revoke": {"default": 0, "boolean_type": False}},
-    "trigger flag, string default": {
-        "token_api_expire_pipeline_triggers": {"default": "no", "boolean_type": False}
-    },
+    "trigger flag, string default": {"token_api_expire_pipeline_triggers": {"default": "no", "boolean_type": False}},
     "admin mode, string default": {"admin_mode": {"default": "true", "boolean_type": False}},
     "prefix, number": {"personal_access_token_prefix": {"default": 5, "boolean_type": False}},
     "prefix, declared boolean": {"personal_access_token_prefix": {"default": True}},
