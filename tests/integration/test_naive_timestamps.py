@@ -60,7 +60,7 @@ def test_a_trigger_expiring_later_without_an_offset_is_described_and_expired(api
     after = api.lookup(demo.TRIGGER)
     assert after.status == 200
     assert after.body["expires_at"] < "2099"
-    assert [audit["action"] for audit in db.audit_records()] == ["expire"]
+    assert [audit["action"] for audit in db.audit_records()] == ["expired"]
 
 
 def test_a_trigger_already_expired_without_an_offset_stays_as_it_is(api: Api, db: Tables) -> None:
@@ -79,7 +79,7 @@ def test_a_trigger_expiring_within_the_hour_without_an_offset_is_read_as_utc(api
 
     assert api.revoke(demo.TRIGGER).status == 204
 
-    assert [audit["action"] for audit in db.audit_records()] == ["expire"]
+    assert [audit["action"] for audit in db.audit_records()] == ["expired"]
 
 
 # -- runner: contacted_at ---------------------------------------------------------------------
@@ -110,4 +110,4 @@ def test_a_runner_with_timestamps_without_an_offset_is_unregistered(api: Api, db
     assert api.revoke(demo.PROJECT_RUNNER).status == 204
 
     assert api.lookup(demo.PROJECT_RUNNER).status == 404
-    assert [audit["action"] for audit in db.audit_records()] == ["delete"]
+    assert [audit["action"] for audit in db.audit_records()] == ["deleted"]

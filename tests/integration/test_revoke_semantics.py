@@ -36,7 +36,7 @@ def test_personal_access_tokens_are_revoked(api: Api, db: Tables, token: str) ->
     assert after.status == 200
     assert (after.body["revoked"], after.body["active"]) == (True, False)
     [audit] = db.audit_records()
-    assert (audit["action"], audit["token_type"]) == ("revoke", "personal_access_token")
+    assert (audit["action"], audit["token_type"]) == ("revoked", "personal_access_token")
 
 
 def test_revoking_a_revoked_token_again_is_204_and_changes_nothing(api: Api, db: Tables) -> None:
@@ -138,7 +138,7 @@ def test_a_pipeline_trigger_is_expired(api: Api, db: Tables) -> None:
     assert after.body["expires_at"] is not None
     assert after.body["updated_at"] == after.body["expires_at"]
     [audit] = db.audit_records()
-    assert audit["action"] == "expire"
+    assert audit["action"] == "expired"
 
 
 def test_a_pipeline_trigger_is_refused_when_expiry_is_disabled(api: Api, db: Tables, set_flags: Any) -> None:

@@ -43,7 +43,7 @@ def test_revoking_a_runner_writes_one_audit_record(api: Api, db: Tables) -> None
     assert api.revoke(SHARED_RUNNER).status == 204
 
     [audit] = db.audit_records()
-    assert audit["action"] == "delete"
+    assert audit["action"] == "deleted"
     assert audit["token_type"] == "runner_authentication_token"
     assert audit["target"] == "runner:1"
     assert audit["actor_user_id"] == 1

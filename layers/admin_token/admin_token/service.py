@@ -56,7 +56,7 @@ def revoke_token(request: TokenRequest, store: TokenStore | None = None) -> None
     subject, token = identified.subject, identified.found.token
     for _ in range(MAX_REVOKE_ATTEMPTS):
         revocation = token_type.revoke(subject, token, context)
-        if revocation is None:
+        if revocation.change is None:
             metrics.add_metric(name="RevokeAlreadyInEffect", unit=MetricUnit.Count, value=1)
             logger.info("Revoke already in effect", extra=_log_fields(identified))
             return
@@ -157,7 +157,7 @@ def _audit_record(identified: Identified, revocation: Revocation, request: Token
         actor_user_id=identified.caller.user.id,
         actor_username=identified.caller.user.username,
         token_type=identified.token_type.name,
-        target=revocation.target,
+        target=f"{revocation.target.type}:{revocation.target.id}",
         action=revocation.action,
         at=identified.context.now.isoformat(),
         request_id=request.request_id,

@@ -6,7 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from admin_token.config import CallerContext, Configuration
 from admin_token.digests import new_secret, token_digest
@@ -55,13 +55,40 @@ class Found:
         return model.model_validate(dict(self.token.attributes))
 
 
+Action = Literal["revoked", "reset", "deleted", "expired", "already_revoked"]
+ALREADY_REVOKED: Action = "already_revoked"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A record a revoke changes: `type` is our record name (runner, user, personal_access_token...)."""
+
+    type: str
+    id: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"type": self.type, "id": self.id}
+
+
 @dataclass(frozen=True)
 class Revocation:
-    """A revoke's effect (one atomic change) and how the audit record names it."""
+    """What a revoke of this token does, decided before anything is written.
 
-    change: Change
-    action: str
-    target: str
+    The one plan serves every path: a revoke applies `change` (with the audit record, in one
+    transaction), a dry run describes it, a bulk revoke does either per token. `change` is None
+    when the revoke is already in effect (`already_revoked`): nothing to write.
+    """
+
+    change: Change | None
+    action: Action
+    target: Target
+    cascade: tuple[Target, ...] = ()
+    # What the audit trail names the target by (a name or description), never a secret.
+    details: str = ""
+
+    @classmethod
+    def already_in_effect(cls, target: Target, details: str = "") -> Revocation:
+        return cls(None, ALREADY_REVOKED, target, details=details)
 
 
 class TokenType(ABC, Generic[Subject]):
@@ -83,23 +110,25 @@ class TokenType(ABC, Generic[Subject]):
     def describe(self, subject: Subject, context: RequestContext) -> Entity: ...
 
     @abstractmethod
-    def revoke(self, subject: Subject, token: StoredToken, context: RequestContext) -> Revocation | None:
-        """The change a revoke makes; None when it is already in effect; or raise `RevokeRefused`."""
+    def revoke(self, subject: Subject, token: StoredToken, context: RequestContext) -> Revocation:
+        """The plan of a revoke (with no change when already in effect), or raise `RevokeRefused`."""
 
 
 class RefusesRevoke:
     """Mixin for types GitLab will not revoke through this API."""
 
-    def revoke(self, subject: object, token: StoredToken, context: RequestContext) -> Revocation | None:
+    def revoke(self, subject: object, token: StoredToken, context: RequestContext) -> Revocation:
         raise RevokeRefused(UNSUPPORTED_TOKEN_TYPE)
 
 
-def reset_secret(token: StoredToken, prefix: str, target: str, owner: tuple[int, str] | None = None) -> Revocation:
+def reset_secret(
+    token: StoredToken, prefix: str, target: Target, details: str, owner: tuple[int, str] | None = None
+) -> Revocation:
     """Replace the secret with a fresh one of the same prefix; the new plaintext is dropped at once."""
     new_digest = token_digest(new_secret(prefix))
     owner_user_id, owner_attribute = owner if owner else (None, None)
     change = ReplaceTokenSecret(token, new_digest, owner_user_id=owner_user_id, owner_attribute=owner_attribute)
-    return Revocation(change, action="reset", target=target)
+    return Revocation(change, "reset", target, details=details)
 
 
 class OwnedByUser(TokenType[User]):
@@ -120,5 +149,6 @@ class UserSecret(OwnedByUser):
 
     digest_attribute: ClassVar[str]  # the user's attribute holding the current token's digest
 
-    def revoke(self, subject: User, token: StoredToken, context: RequestContext) -> Revocation | None:
-        return reset_secret(token, self.prefixes[0], f"user:{subject.id}", owner=(subject.id, self.digest_attribute))
+    def revoke(self, subject: User, token: StoredToken, context: RequestContext) -> Revocation:
+        owner = (subject.id, self.digest_attribute)
+        return reset_secret(token, self.prefixes[0], Target("user", subject.id), subject.username, owner=owner)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from admin_token.models.entities import ClusterAgentTokenEntity, Entity
 from admin_token.models.records import ClusterAgentToken
 from admin_token.storage import StoredToken, UpdateToken
-from admin_token.token_types.base import Found, RequestContext, Revocation, TokenType
+from admin_token.token_types.base import Found, RequestContext, Revocation, Target, TokenType
 
 REVOKED = "revoked"
 
@@ -18,7 +18,8 @@ class ClusterAgentTokenType(TokenType[ClusterAgentToken]):
     def describe(self, subject: ClusterAgentToken, context: RequestContext) -> Entity:
         return ClusterAgentTokenEntity.of(subject)
 
-    def revoke(self, subject: ClusterAgentToken, token: StoredToken, context: RequestContext) -> Revocation | None:
+    def revoke(self, subject: ClusterAgentToken, token: StoredToken, context: RequestContext) -> Revocation:
+        target = Target("cluster_agent_token", subject.id)
         if subject.status == REVOKED:
-            return None
-        return Revocation(UpdateToken(token, {"status": REVOKED}), "revoke", f"cluster_agent_token:{subject.id}")
+            return Revocation.already_in_effect(target, subject.name)
+        return Revocation(UpdateToken(token, {"status": REVOKED}), "revoked", target, details=subject.name)

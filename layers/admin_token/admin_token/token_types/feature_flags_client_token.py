@@ -3,7 +3,7 @@ from __future__ import annotations
 from admin_token.models.entities import Entity, FeatureFlagsClientEntity
 from admin_token.models.records import FeatureFlagsClient
 from admin_token.storage import StoredToken
-from admin_token.token_types.base import Found, RequestContext, Revocation, TokenType, reset_secret
+from admin_token.token_types.base import Found, RequestContext, Revocation, Target, TokenType, reset_secret
 
 
 class FeatureFlagsClientTokenType(TokenType[FeatureFlagsClient]):
@@ -16,5 +16,7 @@ class FeatureFlagsClientTokenType(TokenType[FeatureFlagsClient]):
     def describe(self, subject: FeatureFlagsClient, context: RequestContext) -> Entity:
         return FeatureFlagsClientEntity.of(subject)
 
-    def revoke(self, subject: FeatureFlagsClient, token: StoredToken, context: RequestContext) -> Revocation | None:
-        return reset_secret(token, self.prefixes[0], f"feature_flags_client:{subject.id}")
+    def revoke(self, subject: FeatureFlagsClient, token: StoredToken, context: RequestContext) -> Revocation:
+        return reset_secret(
+            token, self.prefixes[0], Target("feature_flags_client", subject.id), f"project {subject.project_id}"
+        )

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from admin_token.models.records import User
 from admin_token.storage import DeleteToken, StoredToken
-from admin_token.token_types.base import OwnedByUser, RequestContext, Revocation
+from admin_token.token_types.base import OwnedByUser, RequestContext, Revocation, Target
 
 
 class GitLabSessionType(OwnedByUser):
@@ -11,5 +11,6 @@ class GitLabSessionType(OwnedByUser):
     name = "gitlab_session"
     prefixes = ("_gitlab_session=",)
 
-    def revoke(self, subject: User, token: StoredToken, context: RequestContext) -> Revocation | None:
-        return Revocation(DeleteToken(token), "delete", f"session_of_user:{subject.id}")
+    def revoke(self, subject: User, token: StoredToken, context: RequestContext) -> Revocation:
+        # A session has no id of its own: it is named by the user it signs in.
+        return Revocation(DeleteToken(token), "deleted", Target("session", subject.id), details=subject.username)

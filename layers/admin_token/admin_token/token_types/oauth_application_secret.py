@@ -3,7 +3,7 @@ from __future__ import annotations
 from admin_token.models.entities import Entity, OAuthApplicationEntity
 from admin_token.models.records import OAuthApplication
 from admin_token.storage import StoredToken
-from admin_token.token_types.base import Found, RequestContext, Revocation, TokenType, reset_secret
+from admin_token.token_types.base import Found, RequestContext, Revocation, Target, TokenType, reset_secret
 
 
 class OAuthApplicationSecretType(TokenType[OAuthApplication]):
@@ -16,5 +16,5 @@ class OAuthApplicationSecretType(TokenType[OAuthApplication]):
     def describe(self, subject: OAuthApplication, context: RequestContext) -> Entity:
         return OAuthApplicationEntity.of(subject)
 
-    def revoke(self, subject: OAuthApplication, token: StoredToken, context: RequestContext) -> Revocation | None:
-        return reset_secret(token, "gloas-", f"oauth_application:{subject.id}")
+    def revoke(self, subject: OAuthApplication, token: StoredToken, context: RequestContext) -> Revocation:
+        return reset_secret(token, "gloas-", Target("oauth_application", subject.id), subject.name)

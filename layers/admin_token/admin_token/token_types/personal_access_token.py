@@ -7,7 +7,7 @@ from admin_token.errors import RevokeRefused
 from admin_token.models.entities import Entity, PersonalAccessTokenEntity
 from admin_token.models.records import PersonalAccessToken, User
 from admin_token.storage import RecordKey, StoredToken, UpdateToken
-from admin_token.token_types.base import Found, RequestContext, Revocation, TokenType
+from admin_token.token_types.base import Found, RequestContext, Revocation, Target, TokenType
 
 
 @dataclass(frozen=True)
@@ -38,12 +38,12 @@ class PersonalAccessTokenType(TokenType[OwnedToken]):
     def describe(self, subject: OwnedToken, context: RequestContext) -> Entity:
         return PersonalAccessTokenEntity.of(subject.token, context.today)
 
-    def revoke(self, subject: OwnedToken, token: StoredToken, context: RequestContext) -> Revocation | None:
+    def revoke(self, subject: OwnedToken, token: StoredToken, context: RequestContext) -> Revocation:
         owner = subject.owner
         revocable = not owner.bot or subject.token.impersonation or owner.is_project_or_group_bot
         if not revocable:
             raise RevokeRefused("Unsupported personal access token type")
+        target = Target("personal_access_token", subject.token.id)
         if subject.token.revoked:
-            return None
-        target = f"personal_access_token:{subject.token.id}"
-        return Revocation(UpdateToken(token, {"revoked": True}), "revoke", target)
+            return Revocation.already_in_effect(target, subject.token.name)
+        return Revocation(UpdateToken(token, {"revoked": True}), "revoked", target, details=subject.token.name)

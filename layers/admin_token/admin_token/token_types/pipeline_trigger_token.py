@@ -6,7 +6,7 @@ from admin_token.errors import RevokeRefused
 from admin_token.models.entities import Entity, PipelineTriggerEntity
 from admin_token.models.records import PipelineTrigger, User
 from admin_token.storage import RecordKey, StoredToken, UpdateToken
-from admin_token.token_types.base import UNSUPPORTED_TOKEN_TYPE, Found, RequestContext, Revocation, TokenType
+from admin_token.token_types.base import UNSUPPORTED_TOKEN_TYPE, Found, RequestContext, Revocation, Target, TokenType
 
 
 @dataclass(frozen=True)
@@ -29,11 +29,12 @@ class PipelineTriggerTokenType(TokenType[OwnedTrigger]):
     def describe(self, subject: OwnedTrigger, context: RequestContext) -> Entity:
         return PipelineTriggerEntity.of(subject.trigger, subject.owner, context.gitlab_url)
 
-    def revoke(self, subject: OwnedTrigger, token: StoredToken, context: RequestContext) -> Revocation | None:
+    def revoke(self, subject: OwnedTrigger, token: StoredToken, context: RequestContext) -> Revocation:
         if not context.configuration.expire_pipeline_triggers(context.caller):
             raise RevokeRefused(UNSUPPORTED_TOKEN_TYPE)
+        target, details = Target("pipeline_trigger", subject.trigger.id), subject.trigger.description or ""
         if subject.trigger.expired(context.now):
-            return None
+            return Revocation.already_in_effect(target, details)
         now = context.now.isoformat()
         change = UpdateToken(token, {"expires_at": now, "updated_at": now})
-        return Revocation(change, "expire", f"pipeline_trigger:{subject.trigger.id}")
+        return Revocation(change, "expired", target, details=details)

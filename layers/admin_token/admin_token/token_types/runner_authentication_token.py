@@ -4,7 +4,7 @@ from admin_token.errors import RevokeRefused
 from admin_token.models.entities import Entity, RunnerEntity
 from admin_token.models.records import Runner
 from admin_token.storage import DeleteRunner, RecordKey, StoredToken
-from admin_token.token_types.base import Found, RequestContext, Revocation, TokenType
+from admin_token.token_types.base import Found, RequestContext, Revocation, Target, TokenType
 
 # One transaction holds at most 100 items: the token, the runner and the audit record leave 97.
 MAX_ASSIGNMENTS = 97
@@ -26,7 +26,7 @@ class RunnerAuthenticationTokenType(TokenType[Runner]):
     def describe(self, subject: Runner, context: RequestContext) -> Entity:
         return RunnerEntity.of(subject, context.now)
 
-    def revoke(self, subject: Runner, token: StoredToken, context: RequestContext) -> Revocation | None:
+    def revoke(self, subject: Runner, token: StoredToken, context: RequestContext) -> Revocation:
         if len(subject.project_ids) + len(subject.group_ids) > MAX_ASSIGNMENTS:
             # Deleting in parts would break atomicity; refusing keeps the runner whole and says why.
             raise RevokeRefused("Runner has too many project and group assignments to unregister in one transaction")
@@ -37,4 +37,7 @@ class RunnerAuthenticationTokenType(TokenType[Runner]):
             project_ids=tuple(subject.project_ids),
             group_ids=tuple(subject.group_ids),
         )
-        return Revocation(change, "delete", f"runner:{subject.id}")
+        cascade = tuple(Target("runner_project", project_id) for project_id in subject.project_ids)
+        cascade += tuple(Target("runner_namespace", group_id) for group_id in subject.group_ids)
+        details = subject.name or subject.description or f"runner {subject.id}"
+        return Revocation(change, "deleted", Target("runner", subject.id), cascade, details)
