@@ -1,4 +1,4 @@
-"""The seed file (local-run.md): plaintext tokens go in, only their digests are stored.
+"""The seed file (docs/local-run.md): plaintext tokens go in, only their digests are stored.
 
 Sections map onto the layer's own item builders, so seeded data has exactly the shape the
 service reads.
@@ -26,6 +26,7 @@ from admin_token.models.records import (
     Record,
     Runner,
     User,
+    UtcTimestamp,
     is_past,
 )
 from admin_token.storage.dynamodb import DynamoDBTokenStore
@@ -50,6 +51,11 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=False)
 
 
+# Every timestamp field is a UtcTimestamp: one written without a UTC offset (or as a date alone)
+# is read as UTC, as GitLab's times are, and stored with its offset. A naive one could not be
+# compared with the service's clock.
+
+
 class SeedUser(_Section):
     id: int
     username: str
@@ -61,7 +67,7 @@ class SeedUser(_Section):
     avatar_url: str | None = None
     project_id: int | None = None
     group_id: int | None = None
-    created_at: datetime
+    created_at: UtcTimestamp
     feed_token: str | None = None
     incoming_email_token: str | None = None
 
@@ -76,8 +82,8 @@ class SeedPersonalAccessToken(_Section):
     expires_at: date | None = None
     revoked: bool = False
     impersonation: bool = False
-    created_at: datetime
-    last_used_at: datetime | None = None
+    created_at: UtcTimestamp
+    last_used_at: UtcTimestamp | None = None
 
 
 class SeedDeployToken(_Section):
@@ -110,8 +116,8 @@ class SeedClusterAgentToken(_Section):
     token: str
     status: str = "active"
     created_by_user_id: int | None = None
-    created_at: datetime
-    last_used_at: datetime | None = None
+    created_at: UtcTimestamp
+    last_used_at: UtcTimestamp | None = None
 
 
 class SeedRunner(_Section):
@@ -125,8 +131,8 @@ class SeedRunner(_Section):
     ip_address: str | None = None
     project_ids: list[int] = Field(default_factory=list)
     group_ids: list[int] = Field(default_factory=list)
-    contacted_at: datetime | None = None
-    created_at: datetime
+    contacted_at: UtcTimestamp | None = None
+    created_at: UtcTimestamp
 
 
 class SeedPipelineTrigger(_Section):
@@ -135,9 +141,9 @@ class SeedPipelineTrigger(_Section):
     owner_id: int
     token: str
     description: str = ""
-    created_at: datetime
-    expires_at: datetime | None = None
-    last_used: datetime | None = None
+    created_at: UtcTimestamp
+    expires_at: UtcTimestamp | None = None
+    last_used: UtcTimestamp | None = None
 
 
 class SeedCiJob(_Section):
@@ -151,9 +157,9 @@ class SeedCiJob(_Section):
     stage: str
     ref: str
     tag: bool = False
-    created_at: datetime
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
+    created_at: UtcTimestamp
+    started_at: UtcTimestamp | None = None
+    finished_at: UtcTimestamp | None = None
 
 
 class SeedFeatureFlagsClient(_Section):
@@ -187,9 +193,9 @@ def load_seed_file(path: Path) -> Seed:
     try:
         document = json.loads(Path(path).read_text(encoding="utf-8"))
     except OSError as error:
-        raise SeedError(f"cannot read seed file {path}: {error.strerror or error}") from error
+        raise SeedError(f"cannot read seed file {path}: {_lower_first(error.strerror or str(error))}") from error
     except ValueError as error:
-        raise SeedError(f"seed file {path} is not valid JSON: {error}") from error
+        raise SeedError(f"seed file {path} is not valid JSON: {_lower_first(str(error))}") from error
     return parse_seed(document, source=str(path))
 
 
@@ -201,7 +207,13 @@ def parse_seed(document: Any, source: str = "seed") -> Seed:
         where = ".".join(str(part) for part in first["loc"])
         if first["type"] == "extra_forbidden":
             raise SeedError(f"{source}: unknown key '{first['loc'][-1]}' at {where}") from error
-        raise SeedError(f"{source}: {where}: {first['msg']}") from error
+        raise SeedError(f"{source}: {where}: {_lower_first(first['msg'])}") from error
+
+
+def _lower_first(message: str) -> str:
+    # The CLI's error lines read as argparse's: lowercase after each colon (pydantic, json and
+    # the OS capitalise theirs).
+    return message[:1].lower() + message[1:]
 
 
 def seed_items(seed: Seed) -> dict[str, list[dict[str, Any]]]:
