@@ -1,14 +1,16 @@
 """`admin-token-api serve|invoke|seed`: run the Admin Token API's handlers on this machine.
 
-The command-line contract is /work/shared/spec/local-run.md. Every failure the user can cause
-(bad arguments, unreadable files, a port in use, an unknown function) is one line on stderr and a
-non-zero exit status, never a traceback.
+The command line is described in docs/local-run.md. Every failure the user can cause (bad
+arguments, unreadable or invalid files, a port in use, an unknown function) is one line on stderr
+and a non-zero exit status, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
+import importlib.metadata
 import json
 import shlex
 import signal
@@ -65,6 +67,13 @@ def _port(text: str) -> int:
     return port
 
 
+def _version() -> str:
+    try:
+        return importlib.metadata.version("admin-token-api")
+    except importlib.metadata.PackageNotFoundError:  # run from a checkout that is not installed
+        return "unknown"
+
+
 def default_template() -> Path:
     """template.yaml in the current directory, else the one of this repository."""
     here = Path.cwd() / "template.yaml"
@@ -73,9 +82,16 @@ def default_template() -> Path:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog=PROG, description="Run the Admin Token API locally, without AWS or Docker.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {_version()}")
     template_help = "SAM template to run (default: ./template.yaml, else the repository's)"
     parser.add_argument("--template", type=Path, default=None, help=template_help)
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command",
+        required=True,
+        parser_class=_Parser,
+        metavar="COMMAND",
+        help="see `admin-token-api COMMAND --help`",
+    )
 
     def command(name: str, help_text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help_text, description=help_text)
@@ -83,24 +99,37 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--template", type=Path, default=argparse.SUPPRESS, help=template_help)
         return sub
 
+    flags_help = "feature flags document (JSON, AppConfig feature-flags schema) instead of the template's"
     serve = command("serve", "HTTP API on HOST:PORT playing API Gateway in front of the real handlers")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=_port, default=3000)
-    serve.add_argument("--seed", type=Path, metavar="FILE", help="seed file (default: the demo data)")
-    serve.add_argument("--feature-flags", type=Path, metavar="FILE", help="AppConfig document (JSON)")
-    serve.add_argument("--dynamodb-endpoint", metavar="URL", help="use this DynamoDB instead of an embedded one")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    serve.add_argument("--port", type=_port, default=3000, help="port to listen on; 0 picks a free one (default: 3000)")
+    serve.add_argument(
+        "--seed",
+        type=Path,
+        metavar="FILE",
+        help="seed file to load (default: the demo data, unless --dynamodb-endpoint is given)",
+    )
+    serve.add_argument("--feature-flags", type=Path, metavar="FILE", help=flags_help)
+    serve.add_argument(
+        "--dynamodb-endpoint",
+        metavar="URL",
+        help="use the tables at this DynamoDB endpoint (created if missing; loaded only with --seed) "
+        "instead of an embedded DynamoDB",
+    )
     serve.set_defaults(run=_serve)
 
     invoke = command("invoke", "run one function once on an event, like `sam local invoke`")
-    invoke.add_argument("function", metavar="FUNCTION_LOGICAL_ID")
-    invoke.add_argument("--event", type=Path, metavar="FILE", required=True)
-    invoke.add_argument("--seed", type=Path, metavar="FILE", help="seed file (default: the demo data)")
-    invoke.add_argument("--feature-flags", type=Path, metavar="FILE", help="AppConfig document (JSON)")
+    invoke.add_argument("function", metavar="FUNCTION_LOGICAL_ID", help="LookupFunction or RevokeFunction")
+    invoke.add_argument("--event", type=Path, metavar="FILE", required=True, help="API Gateway proxy event (JSON)")
+    invoke.add_argument("--seed", type=Path, metavar="FILE", help="seed file to load (default: the demo data)")
+    invoke.add_argument("--feature-flags", type=Path, metavar="FILE", help=flags_help)
     invoke.set_defaults(run=_invoke)
 
     seed = command("seed", "load a seed file into the tables (a local DynamoDB, or AWS)")
-    seed.add_argument("file", type=Path, metavar="FILE")
-    seed.add_argument("--dynamodb-endpoint", metavar="URL", help="DynamoDB endpoint (default: AWS)")
+    seed.add_argument("file", type=Path, metavar="FILE", help="seed file (JSON)")
+    seed.add_argument(
+        "--dynamodb-endpoint", metavar="URL", help="DynamoDB endpoint; missing tables are created (default: AWS)"
+    )
     seed.set_defaults(run=_seed)
     return parser
 
@@ -137,13 +166,22 @@ def _reason(error: BaseException) -> str:
     return " ".join(str(error).split()) or type(error).__name__
 
 
-def _json_object(path: Path, what: str) -> dict[str, Any]:
+def _json(path: Path, what: str) -> Any:
     try:
-        value = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise CliError(f"cannot read {what} {path}: {_reason(error)}") from None
     except ValueError as error:
-        raise CliError(f"{what} {path} is not valid JSON: {error}") from None
+        raise CliError(f"{what} {path} is not valid JSON: {_lower_first(str(error))}") from None
+
+
+def _lower_first(message: str) -> str:
+    # Error lines read as argparse's do: lowercase after "error: " and after a colon.
+    return message[:1].lower() + message[1:]
+
+
+def _json_object(path: Path, what: str) -> dict[str, Any]:
+    value = _json(path, what)
     if not isinstance(value, dict):
         raise CliError(f"{what} {path} must hold a JSON object")
     return value
@@ -163,26 +201,47 @@ def _seed_data(path: Path | None) -> Seed:
         raise CliError(f"cannot read seed file {path}: {_reason(error)}") from None
 
 
-def _write_seed(seed: Seed, endpoint: str | None, template: Template, names: dict[str, str]) -> None:
+def _write_seed(seed: Seed | None, endpoint: str | None, template: Template, names: dict[str, str]) -> None:
+    """Create the tables missing at a local endpoint, then load the seed, if any."""
     from admin_token_local.seed import SeedError, write_seed
 
     try:
         if endpoint is not None:
             create_tables(endpoint, template, names)
-        write_seed(seed, endpoint_url=endpoint, table_names=names)
+        if seed is not None:
+            write_seed(seed, endpoint_url=endpoint, table_names=names)
     except SeedError as error:
         raise CliError(str(error)) from None
     except (BotoCoreError, ClientError) as error:
-        raise CliError(f"cannot seed DynamoDB at {endpoint or 'AWS'}: {_reason(error)}") from None
+        doing = "seed" if seed is not None else "create the tables in"
+        raise CliError(f"cannot {doing} DynamoDB at {endpoint or 'AWS'}: {_reason(error)}") from None
 
 
-def _flags(path: Path | None, template: Template) -> dict[str, Any]:
+@dataclasses.dataclass(frozen=True)
+class FeatureFlags:
+    document: Any  # as read: _validate_flags says whether it is a flags document
+    source: str  # what an error about the document names
+
+
+def _flags(path: Path | None, template_path: Path, template: Template) -> FeatureFlags:
     if path is not None:
-        return _json_object(path, "feature flags file")
+        return FeatureFlags(_json(path, "feature flags file"), f"feature flags file {path}")
     try:
-        return feature_flags_document(template)
+        return FeatureFlags(feature_flags_document(template), f"the feature flags document of {template_path}")
     except ValueError as error:
         raise CliError(str(error)) from None
+
+
+def _validate_flags(flags: FeatureFlags) -> dict[str, Any]:
+    """The functions' own rules for a flags document: one they would refuse (a 503 on every
+    request) stops the command before it serves anything."""
+    # Imported as a handler would import it: the layer on sys.path, the function environment set.
+    from admin_token.config import InvalidConfiguration, validate_configuration
+
+    try:
+        return validate_configuration(flags.document)
+    except InvalidConfiguration as error:
+        raise CliError(f"{flags.source} is invalid: {error}") from None
 
 
 # -- the backends shared by serve and invoke ------------------------------------------------------
@@ -192,16 +251,28 @@ def _flags(path: Path | None, template: Template) -> dict[str, Any]:
 def local_backends(
     template_path: Path,
     template: Template,
+    flags: FeatureFlags,
+    *,
     seed_path: Path | None,
-    document: dict[str, Any],
+    demo: bool,
     dynamodb_endpoint: str | None = None,
-) -> Iterator[tuple[LocalFunctions, Seed]]:
-    """DynamoDB (embedded unless given) with the seeded tables, the AppConfig stand-in, and the
-    functions set up to use them; everything stops on exit."""
+) -> Iterator[tuple[LocalFunctions, Seed | None]]:
+    """DynamoDB (embedded unless given) with the template's tables, the AppConfig stand-in, and
+    the functions set up to use them; everything stops on exit.
+
+    The tables receive `seed_path`, else the demo data when `demo`, else nothing (the data at a
+    given endpoint is the user's). The flags and the seed are checked before any backend starts.
+    """
     names = table_names(template)  # read before this process's environment is changed
     ids = function_ids(template)
     if not ids:
         raise CliError(f"{template_path} has no AWS::Serverless::Function")
+    # The function environment first: the layer's modules (imported to validate the flags and to
+    # build the seed's items) read their settings (service name, log level) when imported.
+    functions = LocalFunctions(template_path)
+    functions.activate(ids[0])
+    document = _validate_flags(flags)
+    seed = _seed_data(seed_path) if seed_path is not None or demo else None
     with contextlib.ExitStack() as stack:
         if dynamodb_endpoint is None:
             dynamodb = EmbeddedDynamoDB()
@@ -212,11 +283,8 @@ def local_backends(
         appconfig = AppConfigStandIn(document, *identifiers)
         appconfig_endpoint = appconfig.start()
         stack.callback(appconfig.stop)
-        functions = LocalFunctions(
-            template_path, dynamodb_endpoint=dynamodb_endpoint, appconfig_endpoint=appconfig_endpoint
-        )
+        functions.use_endpoints(dynamodb=dynamodb_endpoint, appconfig=appconfig_endpoint)
         functions.activate(ids[0])
-        seed = _seed_data(seed_path)
         _write_seed(seed, dynamodb_endpoint, template, names)
         yield functions, seed
 
@@ -236,8 +304,12 @@ def _serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
     with _stop_on_signals(stop):
         template_path, template = _template(args)
-        document = _flags(args.feature_flags, template)
-        backends = local_backends(template_path, template, args.seed, document, args.dynamodb_endpoint)
+        flags = _flags(args.feature_flags, template_path, template)
+        # Demo data only into a DynamoDB of our own: the tables at an endpoint are the user's.
+        demo = args.seed is None and args.dynamodb_endpoint is None
+        backends = local_backends(
+            template_path, template, flags, seed_path=args.seed, demo=demo, dynamodb_endpoint=args.dynamodb_endpoint
+        )
         with backends as (functions, seed):
             _load_handlers(functions)
             try:
@@ -247,7 +319,8 @@ def _serve(args: argparse.Namespace) -> int:
             gateway.start()
             try:
                 print(f"listening on {gateway.url}", flush=True)
-                _banner(gateway, seed)
+                if demo and seed is not None:
+                    _banner(gateway, seed)  # the demo's tokens are public; a user's seed's are not
                 # Event.wait with a timeout lets the signal handlers run promptly on the main thread.
                 while not stop.wait(0.5):
                     pass
@@ -286,13 +359,15 @@ def _banner(gateway: LocalApiGateway, seed: Seed) -> None:
         return
     base = gateway.url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
     body = shlex.quote(json.dumps({"token": runner}, separators=(",", ":")))
-    for method, what in (("POST", "look up"), ("DELETE", "revoke")):
+    # -w prints the status: a revoke answers 204 and no body. A lookup's JSON has no final
+    # newline, so its status goes on a line of its own.
+    for method, what, status in (("POST", "look up", r"\n%{http_code}\n"), ("DELETE", "revoke", r"%{http_code}\n")):
         route = next((r for r in gateway.routes if r.method == method and "{" not in r.path), None)
         if route is not None:
             print(f"# {what} the demo runner token:", flush=True)
             print(
                 f"curl -X {method} {shlex.quote(base + route.path)} -H {shlex.quote('PRIVATE-TOKEN: ' + admin)}"
-                f" -H 'Content-Type: application/json' -d {body}",
+                f" -H 'Content-Type: application/json' -d {body} -w {shlex.quote(status)}",
                 flush=True,
             )
 
@@ -303,12 +378,12 @@ def _invoke(args: argparse.Namespace) -> int:
     if args.function not in known:
         raise CliError(f"unknown function {args.function!r} (the template has: {', '.join(known) or 'none'})")
     event = _json_object(args.event, "event file")
-    document = _flags(args.feature_flags, template)
+    flags = _flags(args.feature_flags, template_path, template)
     stdout = sys.stdout
     # Like `sam local invoke`: everything the function and its layer write (logs, metrics) goes
     # to stderr, standard output carries only the response. Redirected before the layer is first
     # imported (by the seed loader), since Powertools' Logger keeps the stream it was created with.
-    backends = local_backends(template_path, template, args.seed, document)
+    backends = local_backends(template_path, template, flags, seed_path=args.seed, demo=args.seed is None)
     with contextlib.redirect_stdout(sys.stderr), backends as (functions, _):
         _load_handlers(functions)
         try:

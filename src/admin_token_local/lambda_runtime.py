@@ -145,6 +145,18 @@ class LocalFunctions:
         self._handlers: dict[str, Handler] = {}
         self._lock = threading.RLock()
 
+    def use_endpoints(self, *, dynamodb: str | None = None, appconfig: str | None = None) -> None:
+        """Point every function at these backends (for backends started after activation)."""
+        endpoints = {
+            name: url
+            for name, url in (("AWS_ENDPOINT_URL_DYNAMODB", dynamodb), ("AWS_ENDPOINT_URL_APPCONFIGDATA", appconfig))
+            if url
+        }
+        with self._lock:
+            self._base_environment.update(endpoints)
+            for environment in self._environments.values():
+                environment.update(endpoints)
+
     @property
     def function_ids(self) -> list[str]:
         return list(self._environments)

@@ -7,6 +7,7 @@ check the runner's wiring (tables, seed, AppConfig, environment), not the real h
 from __future__ import annotations
 
 import http.client
+import importlib.metadata
 import json
 import os
 import re
@@ -21,6 +22,7 @@ from typing import Any
 
 import boto3
 import pytest
+import yaml
 
 from admin_token_local.cli import main
 from admin_token_local.dynamodb_local import EmbeddedDynamoDB
@@ -82,11 +84,13 @@ def _check_serving(process: subprocess.Popen[str]) -> None:
     match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+)\n", first)
     assert match, first + (process.stderr.read() if process.stderr and process.poll() is not None else "")
     url = match.group(1)
-    banner = [process.stdout.readline() for _ in range(5)]
+    banner = [process.stdout.readline().rstrip("\n") for _ in range(5)]
     assert banner[0].startswith("demo administrator token: glpat-")
     admin = banner[0].split(": ", 1)[1].strip()
     curls = [line for line in banner if line.startswith("curl ")]
     assert curls[0].startswith(f"curl -X POST {url}/api/v4/admin/token -H 'PRIVATE-TOKEN: {admin}'")
+    assert curls[0].endswith(" -w '\\n%{http_code}\\n'")
+    assert curls[1].endswith(" -w '%{http_code}\\n'")
     assert curls[1].startswith(f"curl -X DELETE {url}/api/v4/admin/token -H 'PRIVATE-TOKEN: {admin}'")
     assert "-H 'Content-Type: application/json' -d '{\"token\":\"glrt-" in curls[1]
 
@@ -216,6 +220,108 @@ def test_unreadable_feature_flags_file(cli_template: Path, tmp_path: Path, capsy
     flags.write_text("{not json")
     assert main(["--template", str(cli_template), "serve", "--feature-flags", str(flags)]) != 0
     assert "flags.json" in one_error_line(capsys.readouterr().err)
+
+
+INVALID_FLAGS = [
+    pytest.param({"admin_mode": {"default": None}}, "admin_mode", id="null-default"),
+    pytest.param({"api_admin_token_revoke": {"default": "false", "boolean_type": False}}, "api_admin_token_revoke",
+                 id="string-default"),
+    pytest.param({"personal_access_token_prefix": {"default": 1, "boolean_type": False}},
+                 "personal_access_token_prefix", id="number-prefix"),
+    pytest.param(["not", "an", "object"], None, id="array"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("document", "flag"), INVALID_FLAGS)
+def test_serve_refuses_an_invalid_feature_flags_file_before_listening(
+    cli_template: Path, tmp_path: Path, document: Any, flag: str | None
+) -> None:
+    # Its own process, with the real layer's rules: a refused document would have made every
+    # request a 503 once serving.
+    flags = tmp_path / "flags.json"
+    flags.write_text(json.dumps(document))
+    result = run("--template", str(cli_template), "serve", "--port", "0", "--feature-flags", str(flags), timeout=30)
+    assert result.returncode != 0
+    assert "listening on" not in result.stdout
+    line = one_error_line(result.stderr)
+    assert line.startswith(f"admin-token-api: error: feature flags file {flags} is invalid: "), line
+    assert flag is None or flag in line
+
+
+@pytest.mark.parametrize(("document", "flag"), INVALID_FLAGS[:2])
+def test_invoke_refuses_an_invalid_feature_flags_file(
+    cli_template: Path, tmp_path: Path, event_file: Path, document: Any, flag: str
+) -> None:
+    flags = tmp_path / "flags.json"
+    flags.write_text(json.dumps(document))
+    result = run("--template", str(cli_template), "invoke", "LookupFunction", "--event", str(event_file),
+                 "--feature-flags", str(flags))  # fmt: skip
+    assert result.returncode != 0
+    assert result.stdout == ""
+    line = one_error_line(result.stderr)
+    assert line.startswith(f"admin-token-api: error: feature flags file {flags} is invalid: "), line
+    assert flag in line
+
+
+def test_an_invalid_flags_document_in_the_template_is_refused(cli_template: Path, event_file: Path) -> None:
+    template = load_template(cli_template)
+    template.pop("__template_dir__")
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::AppConfig::HostedConfigurationVersion":
+            resource["Properties"]["Content"] = json.dumps({"admin_mode": {"default": "yes"}})
+    cli_template.write_text(yaml.safe_dump(template, sort_keys=False))
+    for argv in (["serve", "--port", "0"], ["invoke", "LookupFunction", "--event", str(event_file)]):
+        result = run("--template", str(cli_template), *argv, timeout=30)
+        assert result.returncode != 0
+        assert "listening on" not in result.stdout
+        line = one_error_line(result.stderr)
+        assert f"the feature flags document of {cli_template} is invalid: " in line
+        assert "admin_mode" in line
+
+
+def test_version_is_the_installed_package_version() -> None:
+    result = run("--version")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"admin-token-api {importlib.metadata.version('admin-token-api')}\n"
+
+
+@pytest.mark.parametrize("command", [[], ["serve"], ["invoke"], ["seed"]], ids=["top", "serve", "invoke", "seed"])
+def test_every_argument_has_help(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([*command, "--help"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    entries = [i for i, line in enumerate(lines) if re.match(r"  [-A-Z]", line)]  # "  --port PORT", "  FILE"
+    assert len(entries) >= 3
+    # Help text follows on the same line, or on the next one, indented further.
+    bare = [
+        lines[i].strip()
+        for i in entries
+        if not re.match(r"  \S.*?\s{2,}\S", lines[i]) and not (i + 1 < len(lines) and lines[i + 1].startswith(" " * 8))
+    ]
+    assert bare == []
+
+
+@pytest.mark.parametrize(
+    ("command", "content"),
+    [
+        (["seed"], '{"users": [{"id": "x"}]}'),
+        (["seed"], "{not json"),
+        (["seed"], None),
+        (["invoke", "LookupFunction", "--event"], "{not json"),
+        (["serve", "--feature-flags"], "{not json"),
+    ],
+    ids=["invalid-seed", "seed-not-json", "missing-seed", "event-not-json", "flags-not-json"],
+)
+def test_error_lines_are_lowercase_like_argparses(
+    command: list[str], content: str | None, tmp_path: Path, capsys: pytest.CaptureFixture[str], process_state: None
+) -> None:
+    path = tmp_path / "input.json"
+    if content is not None:
+        path.write_text(content)
+    argv = [*command, str(path)] + (["--dynamodb-endpoint", "http://127.0.0.1:1"] if command == ["seed"] else [])
+    assert main(argv) != 0
+    message = one_error_line(capsys.readouterr().err).split(": error: ", 1)[1]
+    # After "error: " and after every colon, a lowercase word (or a path), as argparse writes.
+    assert not re.search(r"(^|: )[A-Z][a-z]", message), message
 
 
 def test_missing_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
