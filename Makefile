@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# `make run PORT=3001` serves elsewhere; HOST=0.0.0.0 would expose it beyond this machine.
+HOST ?= 127.0.0.1
+PORT ?= 3000
 # aws-sam-cli pins an older boto3, so it lives in a venv of its own, never the project's.
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
@@ -22,7 +25,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: install
-	$(BIN)/admin-token-api serve
+	$(BIN)/admin-token-api serve --host $(HOST) --port $(PORT)
 
 test: install lint typecheck cfn-lint
 	$(BIN)/pytest
@@ -66,5 +69,7 @@ validate: $(SAM)
 build: $(SAM)
 	$(SAM_BUILD_ENV) $(SAM) build
 
+# Everything the targets, the tools and setuptools create; nothing tracked by git.
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	find . -path ./.git -prune -o \( -name '*.egg-info' -o -name __pycache__ \) -type d -prune -exec rm -rf {} +
