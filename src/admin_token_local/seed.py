@@ -290,7 +290,7 @@ def write_seed(seed: Seed, *, endpoint_url: str | None, table_names: Mapping[str
 
 
 def demo_admin_token(seed: Seed) -> str | None:
-    """A token that passes every check of spec §2: active admin, live, `api` scope."""
+    """A token that passes every check on callers (docs/contract.md): active admin, live, `api` scope."""
     admins = {user.id for user in seed.users if user.admin and user.state == "active"}
     today = datetime.now(UTC).date()
     usable = [

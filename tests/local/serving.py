@@ -55,6 +55,19 @@ class Served:
         finally:
             connection.close()
 
+    def request_raw(
+        self, method: str, path: str = TOKEN_PATH, *, body: str, headers: dict[str, str] | None = None
+    ) -> tuple[int, str]:
+        """The status and the body exactly as sent back (as `curl -s` prints it)."""
+        connection = http.client.HTTPConnection(*self.address, timeout=60)
+        try:
+            all_headers = {"Content-Type": "application/json", **(headers or {})}
+            connection.request(method, path, body=body.encode(), headers=all_headers)
+            response = connection.getresponse()
+            return response.status, response.read().decode()
+        finally:
+            connection.close()
+
     def stop(self) -> int:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
