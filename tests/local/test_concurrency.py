@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from admin_token_local.appconfig_standin import AppConfigStandIn
+from admin_token_local.dynamodb_local import EmbeddedDynamoDB
 from tests.local.serving import TOKEN_PATH, Served, serving
 from tests.support.demo import ADMIN, SHARED_RUNNER
 
@@ -83,6 +84,22 @@ def test_the_appconfig_standin_answers_64_concurrent_sessions() -> None:
     finally:
         standin.stop()
     assert sorted(results, key=str) == [201] * CLIENTS
+
+
+def test_the_embedded_dynamodb_answers_64_concurrent_requests() -> None:
+    server = EmbeddedDynamoDB()
+    host, port = server.start().removeprefix("http://").rsplit(":", 1)
+    headers = {
+        "X-Amz-Target": "DynamoDB_20120810.ListTables",
+        "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=local/20240101/us-east-1/dynamodb/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+    }
+    try:
+        results = _all_at_once(lambda: _post(host, int(port), "/", b"{}", headers))
+    finally:
+        server.stop()
+    assert sorted(results, key=str) == [200] * CLIENTS
 
 
 def _median_keep_alive_ms(host: str, port: int, path: str) -> float:
