@@ -228,8 +228,8 @@ def _flags(path: Path | None, template_path: Path, template: Template) -> Featur
         return FeatureFlags(_json(path, "feature flags file"), f"feature flags file {path}")
     try:
         return FeatureFlags(feature_flags_document(template), f"the feature flags document of {template_path}")
-    except ValueError as error:
-        raise CliError(str(error)) from None
+    except ValueError as error:  # json's messages are capitalised
+        raise CliError(_lower_first(str(error))) from None
 
 
 def _validate_flags(flags: FeatureFlags) -> dict[str, Any]:
