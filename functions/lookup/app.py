@@ -2,10 +2,11 @@
 
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin_token.api import TOKEN_PATH, build_resolver, token_request
+from admin_token.api import TOKEN_PATH, build_resolver, described, token_request
 from admin_token.observability import logger, metrics, tracer
 from admin_token.openapi import LOOKUP_RESPONSES, OPERATION_EXTRAS, SECURITY, TAG
 from admin_token.service import lookup_token
@@ -24,8 +25,8 @@ app = build_resolver()
     responses=LOOKUP_RESPONSES,
     openapi_extensions=OPERATION_EXTRAS,
 )
-def lookup() -> dict[str, Any]:
-    return lookup_token(token_request(app))
+def lookup() -> Response[Any]:
+    return described(*lookup_token(token_request(app)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin_token.api import TOKEN_PATH, build_resolver, no_content, token_request
+from admin_token.api import TOKEN_PATH, build_resolver, revoked, token_request
 from admin_token.observability import logger, metrics, tracer
 from admin_token.openapi import OPERATION_EXTRAS, REVOKE_RESPONSES, SECURITY, TAG
 from admin_token.service import revoke_token
@@ -26,8 +26,7 @@ app = build_resolver()
     openapi_extensions=OPERATION_EXTRAS,
 )
 def revoke() -> Response[Any]:
-    revoke_token(token_request(app))
-    return no_content()
+    return revoked(revoke_token(token_request(app)))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

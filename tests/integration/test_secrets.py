@@ -334,7 +334,7 @@ def test_revoking_every_token_emits_and_stores_no_plaintext(
             assert len(new_secrets) == before + 1, f"no new secret recorded for {token}"
             # The spy saw the secret actually stored: its digest now holds the record.
             assert db.token_item(new_secrets[-1]) is not None
-            assert db.token_item(token) is None
+            assert db.token_item(token)["token_type"] == "tombstone"
         scan_tables(db, extra=tuple(new_secrets))
         if token == demo.ADMIN:
             break
@@ -563,14 +563,15 @@ def test_the_scan_finds_a_plaintext_planted_in_every_channel(
 
     original = service.lookup_token
 
-    def leaky(request: Any) -> dict[str, Any]:
+    def leaky(request: Any) -> tuple[dict[str, Any], str]:
         leaked = request.candidate
         logger.info("leak", extra={"token": leaked})
         logging.getLogger("some.library").debug("leak %s", leaked)
         metrics.add_metadata(key="token", value=leaked)
         tracer.put_annotation(key="token", value=leaked)
         tracer.put_metadata(key="token", value=leaked)
-        return {**original(request), "leak": leaked}
+        entity, token_type = original(request)
+        return {**entity, "leak": leaked}, token_type
 
     monkeypatch.setattr("functions.lookup.app.lookup_token", leaky)
     assert send(capture, LOOKUP, body={"token": demo.AGENT}).status == 200

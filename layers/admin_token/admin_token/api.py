@@ -32,10 +32,16 @@ from admin_token.errors import (
     UnsupportedTokenType,
 )
 from admin_token.models.requests import TokenRequest, parse_token_request
+from admin_token.models.results import RevokeOutcome
 from admin_token.observability import logger, metrics
 from admin_token.storage.dynamodb import RETRY_AFTER_SECONDS
 
 TOKEN_PATH = "/api/v4/admin/token"
+BULK_REVOKE_PATH = "/api/v4/admin/tokens/revoke"
+TOKEN_TYPE_HEADER = "X-Token-Type"
+TOKEN_ACTION_HEADER = "X-Token-Action"
+AUDIT_EVENT_HEADER = "X-Audit-Event-Id"
+REVOKED_AT_HEADER = "X-Token-Revoked-At"
 
 
 def error_status_and_body(error: DomainError) -> tuple[int, dict[str, Any]]:
@@ -74,7 +80,19 @@ def error_response(error: DomainError) -> Response[Any]:
     metric = "CallerRejected" if status in (HTTPStatus.UNAUTHORIZED, HTTPStatus.FORBIDDEN) else "RequestRejected"
     metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
     headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status == HTTPStatus.SERVICE_UNAVAILABLE else {}
+    headers.update(error_headers(error))
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers)
+
+
+def error_headers(error: DomainError) -> dict[str, str]:
+    """A refusal or a 404 names the type it identified; a remembered revoke, when and which audit event."""
+    headers: dict[str, str] = {}
+    if isinstance(error, TokenNotFound | RevokeRefused) and error.token_type:
+        headers[TOKEN_TYPE_HEADER] = error.token_type
+    if isinstance(error, TokenNotFound) and error.tombstone is not None:
+        headers[REVOKED_AT_HEADER] = error.tombstone.revoked_at
+        headers[AUDIT_EVENT_HEADER] = str(error.tombstone.audit_event_id)
+    return headers
 
 
 def _start_time_budget(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
@@ -220,8 +238,33 @@ def token_request(app: APIGatewayRestResolver) -> TokenRequest:
         body=event.body,
         base64_encoded=bool(event.is_base64_encoded),
         request_id=raw["requestContext"].get("requestId") or "",
+        source_ip=source_ip(raw),
     )
 
 
-def no_content() -> Response[Any]:
-    return Response(status_code=204, body="")
+def source_ip(raw_event: Mapping[str, Any]) -> str | None:
+    identity = raw_event.get("requestContext", {}).get("identity") or {}
+    value = identity.get("sourceIp") if isinstance(identity, Mapping) else None
+    return value if isinstance(value, str) else None
+
+
+def described(entity: dict[str, Any], token_type: str) -> Response[Any]:
+    """A lookup's 200: the entity, and the type it was identified as."""
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=entity,
+        headers={TOKEN_TYPE_HEADER: token_type},
+    )
+
+
+def revoked(outcome: RevokeOutcome) -> Response[Any]:
+    """A revoke's 204 (or a dry run's 200), with what was, or would be, done."""
+    headers = {TOKEN_TYPE_HEADER: outcome.token_type, TOKEN_ACTION_HEADER: outcome.action}
+    if outcome.audit_event_id is not None:
+        headers[AUDIT_EVENT_HEADER] = str(outcome.audit_event_id)
+    if not outcome.dry_run:
+        return Response(status_code=204, body="", headers=headers)
+    return Response(
+        status_code=200, content_type=content_types.APPLICATION_JSON, body=outcome.to_json(), headers=headers
+    )

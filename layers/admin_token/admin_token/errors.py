@@ -3,6 +3,13 @@
 No message here ever holds a plaintext token: they are built from fixed text and record ids only.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from admin_token.storage.base import Tombstone
+
 
 class DomainError(Exception):
     """Base class of every error the service answers deliberately."""
@@ -39,15 +46,25 @@ class UnsupportedTokenType(DomainError):
 
 
 class TokenNotFound(DomainError):
-    """The type matched but no record holds this token (or it is not findable, e.g. a finished job)."""
+    """The type matched but no record holds this token (or it is not findable, e.g. a finished job).
+
+    `token_type` names the type its prefix matched; `tombstone` is set when an earlier revoke made
+    the token unknown, and says what it did.
+    """
+
+    def __init__(self, token_type: str | None = None, tombstone: Tombstone | None = None) -> None:
+        super().__init__(token_type or "")
+        self.token_type = token_type
+        self.tombstone = tombstone
 
 
 class RevokeRefused(DomainError):
     """The token's type does not allow this revoke; `reason` is GitLab's wording."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, token_type: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.token_type = token_type
 
 
 class ConfigurationUnavailable(DomainError):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -19,13 +20,22 @@ from aws_lambda_powertools.metrics import MetricUnit
 from admin_token.auth import Caller, authenticate, authorize
 from admin_token.config import REVOKE_FLAG, load_configuration
 from admin_token.digests import token_digest
-from admin_token.errors import ConcurrentModification, FeatureDisabled, TokenNotFound, UnsupportedTokenType
+from admin_token.errors import (
+    ConcurrentModification,
+    FeatureDisabled,
+    RevokeRefused,
+    TokenNotFound,
+    UnsupportedTokenType,
+)
+from admin_token.models.entities import gitlab_timestamp
 from admin_token.models.requests import TokenRequest
+from admin_token.models.results import RevokeOutcome
 from admin_token.observability import logger, metrics
-from admin_token.storage import AuditRecord, RecordKey, StoredToken, TokenChanged, TokenStore
+from admin_token.storage import AuditRecord, RecordKey, StoredToken, TokenChanged, TokenStore, Tombstone
+from admin_token.storage.base import FORGETTING_CHANGES
 from admin_token.storage.dynamodb import default_store
 from admin_token.token_types import match_token_type
-from admin_token.token_types.base import Found, RequestContext, Revocation, TokenType
+from admin_token.token_types.base import ALREADY_REVOKED, Found, RequestContext, Revocation, Target, TokenType
 
 # A revoke that loses a race re-plans against the winner's state; more than this is a livelock.
 MAX_REVOKE_ATTEMPTS = 3
@@ -42,40 +52,113 @@ class Identified:
     subject: Any
 
 
-def lookup_token(request: TokenRequest, store: TokenStore | None = None) -> dict[str, Any]:
+def lookup_token(request: TokenRequest, store: TokenStore | None = None) -> tuple[dict[str, Any], str]:
+    """The entity of the token's type, and the type's name."""
     identified = _identify(request, revoking=False, store=store or default_store())
     metrics.add_metric(name="TokenLookedUp", unit=MetricUnit.Count, value=1)
     logger.info("Token identified", extra=_log_fields(identified))
-    return identified.token_type.describe(identified.subject, identified.context).to_json()
+    entity = identified.token_type.describe(identified.subject, identified.context).to_json()
+    return entity, identified.token_type.name
 
 
-def revoke_token(request: TokenRequest, store: TokenStore | None = None) -> None:
+def revoke_token(request: TokenRequest, store: TokenStore | None = None) -> RevokeOutcome:
+    """Revoke the token with its type's semantics, or, for a dry run, say what that would do."""
     store = store or default_store()
-    identified = _identify(request, revoking=True, store=store)
-    token_type, context = identified.token_type, identified.context
-    subject, token = identified.subject, identified.found.token
+    try:
+        identified = _identify(request, revoking=True, store=store)
+    except TokenNotFound as not_found:
+        # _identify has checked dry_run by now. A dry run of a remembered revoke says what it did.
+        if not_found.tombstone is not None and request.check_dry_run():
+            return remembered(not_found.tombstone, dry_run=True)
+        raise
+    outcome = carry_out(
+        identified.token_type,
+        identified.found,
+        identified.subject,
+        identified.context,
+        store,
+        audit=lambda plan: _audit_record(identified, plan, request),
+        dry_run=request.check_dry_run(),
+    )
+    logger.info(
+        "Token revoked" if outcome.changed and not outcome.dry_run else "Revoke decided, nothing written",
+        extra={**_log_fields(identified), "action": outcome.action, "dry_run": outcome.dry_run},
+    )
+    return outcome
+
+
+def carry_out(
+    token_type: TokenType[Any],
+    found: Found,
+    subject: Any,
+    context: RequestContext,
+    store: TokenStore,
+    *,
+    audit: Callable[[Revocation], AuditRecord],
+    dry_run: bool,
+) -> RevokeOutcome:
+    """Plan the revoke and, unless it is a dry run or already in effect, apply it in one transaction.
+
+    The plan is the type's one decision: a dry run describes exactly what a real revoke would
+    apply. A revoke that loses a race plans again on the state the winner left.
+    """
+    token = found.token
     for _ in range(MAX_REVOKE_ATTEMPTS):
-        revocation = token_type.revoke(subject, token, context)
-        if revocation.change is None:
-            metrics.add_metric(name="RevokeAlreadyInEffect", unit=MetricUnit.Count, value=1)
-            logger.info("Revoke already in effect", extra=_log_fields(identified))
-            return
         try:
-            store.apply(revocation.change, _audit_record(identified, revocation, request))
+            plan = token_type.revoke(subject, token, context)
+        except RevokeRefused as refused:
+            refused.token_type = token_type.name
+            raise
+        if dry_run or plan.change is None:
+            metric = "RevokeDryRun" if dry_run else "RevokeAlreadyInEffect"
+            metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+            return RevokeOutcome(token_type.name, plan.action, plan.target, plan.cascade, dry_run=dry_run)
+        record = audit(plan)
+        try:
+            store.apply(plan.change, record, _tombstone(token_type, plan, record, context))
         except TokenChanged as changed:
-            # Lost a race: decide again on the state the winner left.
-            if changed.current is None:
-                raise TokenNotFound from changed
-            token = changed.current
+            current = changed.current
+            tombstone = store.tombstone(current) if current is not None else None
+            if current is None or tombstone is not None:
+                raise TokenNotFound(token_type.name, tombstone) from changed
+            token = current
             context = replace(context, now=datetime.now(UTC))  # decide on the winner's state, as of now
-            subject = token_type.resolve(Found(token, identified.found.records), context)
+            subject = token_type.resolve(Found(token, found.records), context)
             if subject is None:
-                raise TokenNotFound from changed
+                raise TokenNotFound(token_type.name) from changed
             continue
         metrics.add_metric(name="TokenRevoked", unit=MetricUnit.Count, value=1)
-        logger.info("Token revoked", extra={**_log_fields(identified), "action": revocation.action})
-        return
+        return RevokeOutcome(token_type.name, plan.action, plan.target, plan.cascade, record.audit_id)
     raise ConcurrentModification
+
+
+def remembered(tombstone: Tombstone, *, dry_run: bool) -> RevokeOutcome:
+    """What an earlier revoke that made this token unknown did."""
+    return RevokeOutcome(
+        token_type=tombstone.token_type,
+        action=ALREADY_REVOKED,
+        target=Target(*tombstone.target) if tombstone.target else None,
+        cascade=tuple(Target(*part) for part in tombstone.cascade),
+        audit_event_id=tombstone.audit_event_id,
+        revoked_at=tombstone.revoked_at,
+        dry_run=dry_run,
+    )
+
+
+def _tombstone(
+    token_type: TokenType[Any], plan: Revocation, record: AuditRecord, context: RequestContext
+) -> Tombstone | None:
+    """For a change that makes the token unknown: what to keep under its old digest."""
+    if not isinstance(plan.change, FORGETTING_CHANGES):
+        return None
+    return Tombstone(
+        token_type=token_type.name,
+        action=plan.action,
+        revoked_at=gitlab_timestamp(context.now),
+        audit_event_id=record.audit_id,
+        target=(plan.target.type, plan.target.id),
+        cascade=tuple((part.type, part.id) for part in plan.cascade),
+    )
 
 
 def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Identified:
@@ -100,15 +183,18 @@ def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Id
     records = store.get_records(references)
 
     caller = authorize(caller_token, records, configuration)
-    target = _typed(tokens.get(target_digest) if target_digest else None, token_type)
+    stored = tokens.get(target_digest) if target_digest else None
     request.check_body()
     if revoking and not configuration.revoke_enabled(caller.context):
         raise FeatureDisabled(REVOKE_FLAG)
     request.check_token()
+    if revoking:
+        request.check_dry_run()
     if token_type is None:
         raise UnsupportedTokenType
+    target = _typed(stored, token_type)
     if target is None:
-        raise TokenNotFound
+        raise TokenNotFound(token_type.name, _tombstone_for(stored, token_type, store))
     context = RequestContext(
         now=now,
         gitlab_url=os.environ.get("GITLAB_URL", "https://gitlab.example.com"),
@@ -118,8 +204,14 @@ def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Id
     found = Found(target, records)
     subject = token_type.resolve(found, context)
     if subject is None:
-        raise TokenNotFound
+        raise TokenNotFound(token_type.name)
     return Identified(caller, context, token_type, found, subject)
+
+
+def _tombstone_for(stored: StoredToken | None, token_type: TokenType[Any], store: TokenStore) -> Tombstone | None:
+    """The tombstone under this digest, if an earlier revoke of this type left one."""
+    tombstone = store.tombstone(stored) if stored is not None else None
+    return tombstone if tombstone is not None and tombstone.token_type == token_type.name else None
 
 
 def _target_slot(target: StoredToken | None, token_type: TokenType[Any], taken: list[RecordKey]) -> list[RecordKey]:

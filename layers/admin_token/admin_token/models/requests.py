@@ -34,6 +34,8 @@ class TokenRequest:
     token: Any  # ABSENT, or whatever the body held under "token": only a str is a token
     request_id: str
     problem: InvalidRequest | None = None
+    dry_run: Any = ABSENT  # ABSENT, or whatever the body held under "dry_run"
+    source_ip: str | None = None  # API Gateway's requestContext.identity.sourceIp, for the audit trail
 
     @property
     def candidate(self) -> str | None:
@@ -52,6 +54,20 @@ class TokenRequest:
         if not isinstance(self.token, str):
             raise InvalidRequest("token is invalid")
         return self.token
+
+    def check_dry_run(self) -> bool:
+        """Checked with the token: absent is a real revoke; JSON booleans, or "true"/"false" in a form."""
+        return dry_run_flag(self.dry_run)
+
+
+def dry_run_flag(value: Any) -> bool:
+    if value is ABSENT:
+        return False
+    if isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return bool(value == "true")
+    raise InvalidRequest("dry_run is invalid")
 
 
 HTTP_WHITESPACE: Final = " \t"
@@ -112,43 +128,50 @@ def parse_token_request(
     base64_encoded: bool,
     request_id: str,
     multi_value_headers: Mapping[str, Sequence[str]] | None = None,
+    source_ip: str | None = None,
 ) -> TokenRequest:
     credential = credential_from(headers, multi_value_headers)
     if "token" in query:
         problem = InvalidRequest("token must be sent in the request body")
-        return TokenRequest(credential, ABSENT, request_id, problem)
+        return TokenRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
     try:
-        token = _token_from_body(_header(headers, "content-type"), body, base64_encoded)
+        fields = _fields_from_body(_header(headers, "content-type"), body, base64_encoded)
     except InvalidRequest as problem:
-        return TokenRequest(credential, ABSENT, request_id, problem)
-    return TokenRequest(credential, token, request_id)
+        return TokenRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
+    token, dry_run = fields.get("token", ABSENT), fields.get("dry_run", ABSENT)
+    return TokenRequest(credential, token, request_id, dry_run=dry_run, source_ip=source_ip)
 
 
-def _token_from_body(content_type: str | None, body: str | None, base64_encoded: bool) -> Any:
-    raw = _body_bytes(body, base64_encoded)
-    if len(raw) > MAX_BODY_BYTES:
-        raise PayloadTooLarge("request body too large")
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        raise InvalidRequest("request body is not valid UTF-8") from error
+def _fields_from_body(content_type: str | None, body: str | None, base64_encoded: bool) -> Mapping[str, Any]:
+    text = body_text(body, base64_encoded, MAX_BODY_BYTES)
     if not text.strip():
-        return ABSENT
+        return {}
     media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type == "application/x-www-form-urlencoded":
-        return _token_from_form(text)
+        return _fields_from_form(text)
     # No content type at all: most API clients that send JSON forget it, so read it as JSON.
     if media_type in ("", "application/json") or media_type.endswith("+json"):
-        return _token_from_json(text)
+        return json_object(text)
     raise UnsupportedMediaType("content type must be application/json or application/x-www-form-urlencoded")
 
 
-def _body_bytes(body: str | None, base64_encoded: bool) -> bytes:
+def body_text(body: str | None, base64_encoded: bool, limit: int) -> str:
+    """The body as text, refused when over `limit` bytes or not UTF-8."""
+    raw = _body_bytes(body, base64_encoded, limit)
+    if len(raw) > limit:
+        raise PayloadTooLarge("request body too large")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidRequest("request body is not valid UTF-8") from error
+
+
+def _body_bytes(body: str | None, base64_encoded: bool, limit: int) -> bytes:
     if body is None:
         return b""
     if not base64_encoded:
         return body.encode("utf-8", "surrogatepass")
-    if len(body) > MAX_BODY_BYTES * 4 // 3 + 4:
+    if len(body) > limit * 4 // 3 + 4:
         raise PayloadTooLarge("request body too large")
     try:
         return base64.b64decode(body, validate=True)
@@ -172,23 +195,20 @@ def _json_int(digits: str) -> int | _HugeInteger:
         return _HugeInteger()
 
 
-def _token_from_json(text: str) -> Any:
+def json_object(text: str) -> dict[str, Any]:
     try:
         document = json.loads(text, parse_int=_json_int)
     except (ValueError, RecursionError) as error:  # RecursionError: hostile nesting depth
         raise InvalidRequest("request body is not valid JSON") from error
     if not isinstance(document, dict):
         raise InvalidRequest("request body must be a JSON object")
-    return document.get("token", ABSENT)
+    return document
 
 
-def _token_from_form(text: str) -> Any:
+def _fields_from_form(text: str) -> dict[str, Any]:
     try:
         fields = parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except ValueError as error:
         raise InvalidRequest("request body is not valid form data") from error
-    values = fields.get("token")
-    if values is None:
-        return ABSENT
-    # A repeated field is a list: not a token (spec §3 step 4).
-    return values[0] if len(values) == 1 else values
+    # A repeated field is a list: not a token, not a flag (spec §3 step 4).
+    return {name: values[0] if len(values) == 1 else values for name, values in fields.items()}

@@ -10,6 +10,7 @@ from admin_token.storage.base import (
     StoredToken,
     TokenChanged,
     TokenStore,
+    Tombstone,
     UpdateToken,
 )
 
@@ -23,5 +24,6 @@ __all__ = [
     "StoredToken",
     "TokenChanged",
     "TokenStore",
+    "Tombstone",
     "UpdateToken",
 ]

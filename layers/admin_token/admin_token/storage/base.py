@@ -67,6 +67,24 @@ class DeleteRunner:
 
 
 Change = UpdateToken | DeleteToken | ReplaceTokenSecret | DeleteRunner
+# Changes after which the token is unknown: its old digest keeps a tombstone instead.
+FORGETTING_CHANGES = (DeleteToken, ReplaceTokenSecret, DeleteRunner)
+# The `token_type` of a tombstone's item: no type matches it, so it never authenticates a caller
+# and is never described as an entity.
+TOMBSTONE = "tombstone"
+TOMBSTONE_DAYS = 400
+
+
+@dataclass(frozen=True)
+class Tombstone:
+    """What an earlier revoke did to a token it made unknown. Never the token, never a new secret."""
+
+    token_type: str
+    action: str
+    revoked_at: str
+    audit_event_id: int | str
+    target: tuple[str, int] | None = None
+    cascade: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,5 +120,12 @@ class TokenStore(Protocol):
     def get_records(self, keys: Collection[RecordKey]) -> Mapping[RecordKey, Mapping[str, Any]]:
         """One batched key lookup of users and runners; missing ones are absent; decoded when read."""
 
-    def apply(self, change: Change, audit: AuditRecord) -> None:
-        """Apply the change and write the audit record in one transaction, or raise `TokenChanged`."""
+    def apply(self, change: Change, audit: AuditRecord, tombstone: Tombstone | None = None) -> None:
+        """Apply the change and write the audit record in one transaction, or raise `TokenChanged`.
+
+        With a tombstone (for a change that makes the token unknown), the same transaction leaves
+        it under the token's old digest.
+        """
+
+    def tombstone(self, token: StoredToken) -> Tombstone | None:
+        """The tombstone this item is, or None for a live token."""

@@ -18,6 +18,7 @@ from admin_token import budget
 from admin_token.errors import ConcurrentModification, StorageUnavailable
 from admin_token.observability import logger
 from admin_token.storage.base import (
+    TOMBSTONE,
     AuditRecord,
     Change,
     DeleteRunner,
@@ -26,6 +27,7 @@ from admin_token.storage.base import (
     ReplaceTokenSecret,
     StoredToken,
     TokenChanged,
+    Tombstone,
     UpdateToken,
 )
 from admin_token.storage.items import (
@@ -33,6 +35,7 @@ from admin_token.storage.items import (
     TOKEN_BOOKKEEPING,
     runner_link_sk,
     token_item,
+    tombstone_item,
 )
 
 if TYPE_CHECKING:
@@ -256,8 +259,8 @@ class DynamoDBTokenStore:
 
     # -- the one write path ----------------------------------------------------------------
 
-    def apply(self, change: Change, audit: AuditRecord) -> None:
-        items = [*self._transact_items(change), self._audit_put(audit)]
+    def apply(self, change: Change, audit: AuditRecord, tombstone: Tombstone | None = None) -> None:
+        items = [*self._transact_items(change, tombstone), self._audit_put(audit)]
         # The same token on every attempt: if an attempt committed but its answer was lost, the
         # retry is told it succeeded instead of finding its own change and calling it a conflict.
         request_token = audit.audit_id
@@ -282,7 +285,21 @@ class DynamoDBTokenStore:
                 _retry_or_give_up(attempt, error)
                 attempt += 1
 
-    def _transact_items(self, change: Change) -> list[dict[str, Any]]:
+    def tombstone(self, token: StoredToken) -> Tombstone | None:
+        if token.token_type != TOMBSTONE:
+            return None
+        attributes = token.attributes
+        target = attributes.get("target")
+        return Tombstone(
+            token_type=attributes["revoked_token_type"],
+            action=attributes["action"],
+            revoked_at=attributes["revoked_at"],
+            audit_event_id=attributes["audit_event_id"],
+            target=(target["type"], int(target["id"])) if target else None,
+            cascade=tuple((part["type"], int(part["id"])) for part in attributes.get("cascade", [])),
+        )
+
+    def _transact_items(self, change: Change, tombstone: Tombstone | None = None) -> list[dict[str, Any]]:
         tokens = self.table("tokens")
         token = change.token
         key = {"digest": {"S": token.digest}}
@@ -305,9 +322,20 @@ class DynamoDBTokenStore:
                 **version_check,
             }
             return [{"Update": update}]
-        delete_token = {
+        delete_token: dict[str, Any] = {
             "Delete": {"TableName": tokens, "Key": key, "ExpressionAttributeValues": read_version, **version_check}
         }
+        if tombstone is not None:
+            # The old digest is not deleted but overwritten by the tombstone: one operation on the
+            # item, under the same version check, so a racing revoke still loses cleanly.
+            delete_token = {
+                "Put": {
+                    "TableName": tokens,
+                    "Item": _to_dynamodb(tombstone_item(token.digest, token.version + 1, tombstone)),
+                    "ExpressionAttributeValues": read_version,
+                    **version_check,
+                }
+            }
         if isinstance(change, DeleteToken):
             return [delete_token]
         if isinstance(change, ReplaceTokenSecret):

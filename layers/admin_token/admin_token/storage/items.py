@@ -10,11 +10,15 @@ Table roles and keys (declared in template.yaml, documented in docs/data-model.m
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 from admin_token.models.records import Record, Runner, User
+from admin_token.storage.base import TOMBSTONE, TOMBSTONE_DAYS, Tombstone
 
 RUNNER_SK = "RUNNER"
+# The tokens table's TTL attribute (template.yaml): only tombstones carry it.
+TOMBSTONE_EXPIRY_ATTRIBUTE = "tombstone_expires_at"
 TOKEN_BOOKKEEPING = frozenset({"digest", "token_type", "version"})
 
 
@@ -29,6 +33,21 @@ def record_attributes(record: Record) -> dict[str, Any]:
 
 def token_item(digest: str, token_type: str, attributes: dict[str, Any], version: int = 1) -> dict[str, Any]:
     return {**attributes, "digest": digest, "token_type": token_type, "version": version}
+
+
+def tombstone_item(digest: str, version: int, tombstone: Tombstone) -> dict[str, Any]:
+    """A token made unknown by a revoke: what happened, kept under its old digest for 400 days (TTL)."""
+    revoked_at = datetime.fromisoformat(tombstone.revoked_at)
+    attributes: dict[str, Any] = {
+        "revoked_token_type": tombstone.token_type,
+        "action": tombstone.action,
+        "revoked_at": tombstone.revoked_at,
+        "audit_event_id": tombstone.audit_event_id,
+        "target": {"type": tombstone.target[0], "id": tombstone.target[1]} if tombstone.target else None,
+        "cascade": [{"type": kind, "id": record_id} for kind, record_id in tombstone.cascade],
+        TOMBSTONE_EXPIRY_ATTRIBUTE: int((revoked_at + timedelta(days=TOMBSTONE_DAYS)).timestamp()),
+    }
+    return token_item(digest, TOMBSTONE, attributes, version)
 
 
 def token_pointer_item(
