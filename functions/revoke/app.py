@@ -1,4 +1,5 @@
-"""RevokeFunction: DELETE /api/v4/admin/token revokes a token with the semantics of its type."""
+"""RevokeFunction: DELETE /api/v4/admin/token revokes a token with the semantics of its type;
+POST /api/v4/admin/tokens/revoke revokes up to 1,000 at once."""
 
 from typing import Any
 
@@ -6,9 +7,17 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin_token.api import TOKEN_PATH, build_resolver, revoked, token_request
+from admin_token.api import BULK_REVOKE_PATH, TOKEN_PATH, build_resolver, bulk_revoke_request, revoked, token_request
+from admin_token.bulk import bulk_revoke
 from admin_token.observability import logger, metrics, tracer
-from admin_token.openapi import OPERATION_EXTRAS, REVOKE_RESPONSES, SECURITY, TAG
+from admin_token.openapi import (
+    BULK_OPERATION_EXTRAS,
+    BULK_REVOKE_RESPONSES,
+    OPERATION_EXTRAS,
+    REVOKE_RESPONSES,
+    SECURITY,
+    TAG,
+)
 from admin_token.service import revoke_token
 
 app = build_resolver()
@@ -27,6 +36,21 @@ app = build_resolver()
 )
 def revoke() -> Response[Any]:
     return revoked(revoke_token(token_request(app)))
+
+
+@app.post(
+    BULK_REVOKE_PATH,
+    summary="Revoke up to 1,000 tokens, with a result per token",
+    description="Each token is handled exactly as a single DELETE of it would be, in its own transaction with its "
+    "own audit record; duplicates once. `dry_run: true` says what would happen and writes nothing.",
+    operation_id="bulkRevokeTokens",
+    tags=[TAG],
+    security=SECURITY,
+    responses=BULK_REVOKE_RESPONSES,
+    openapi_extensions=BULK_OPERATION_EXTRAS,
+)
+def bulk() -> dict[str, Any]:
+    return bulk_revoke(bulk_revoke_request(app))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)

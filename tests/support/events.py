@@ -10,6 +10,7 @@ from typing import Any
 
 EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 TOKEN_PATH = "/api/v4/admin/token"
+BULK_REVOKE_PATH = "/api/v4/admin/tokens/revoke"
 
 # The shape `sam local generate-event apigateway aws-proxy` emits, reduced to what varies here.
 _BASE_EVENT: dict[str, Any] = {
@@ -73,3 +74,13 @@ def proxy_event(
     event["body"] = raw_body
     event["isBase64Encoded"] = base64_encoded
     return event
+
+
+def bulk_event(body: Any, credential: str | None, *, raw_body: str | None = None, **event: Any) -> dict[str, Any]:
+    """A bulk revoke: `POST /api/v4/admin/tokens/revoke` with a JSON body."""
+    headers = {"PRIVATE-TOKEN": credential} if credential else {}
+    built = proxy_event("POST", body=body if raw_body is None else None, raw_body=raw_body, headers=headers, **event)
+    built["path"] = built["resource"] = BULK_REVOKE_PATH
+    built["requestContext"]["path"] = "/v1" + BULK_REVOKE_PATH
+    built["requestContext"]["resourcePath"] = BULK_REVOKE_PATH
+    return built

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from admin_token_local.lambda_runtime import FakeLambdaContext
-from tests.support.events import proxy_event
+from tests.support.events import bulk_event, proxy_event
 
 _handlers: dict[str, Any] = {}
 
@@ -35,3 +35,11 @@ def invoke_at(start_at: float, method: str, token: str, credential: str) -> tupl
 
 def _context() -> FakeLambdaContext:
     return FakeLambdaContext("race-worker", memory_limit_in_mb=512, timeout_seconds=10)
+
+
+def bulk_at(start_at: float, tokens: list[str], credential: str) -> tuple[int, Any]:
+    """Wait for the shared start instant, then send one bulk revoke; return status and body."""
+    time.sleep(max(0.0, start_at - time.time()))
+    event = bulk_event({"tokens": tokens}, credential)
+    response = _handlers["DELETE"](event, _context())
+    return response["statusCode"], json.loads(response["body"]) if response.get("body") else None

@@ -4,9 +4,11 @@ place domain errors become GitLab's statuses and bodies."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from http import HTTPStatus
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -17,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin_token import budget
 from admin_token.errors import (
+    AuditEventNotFound,
     ConcurrentModification,
     ConfigurationUnavailable,
     DomainError,
@@ -31,13 +34,25 @@ from admin_token.errors import (
     UnsupportedMediaType,
     UnsupportedTokenType,
 )
-from admin_token.models.requests import TokenRequest, parse_token_request
+from admin_token.models.audit_queries import CURSOR, PER_PAGE, AuditEventsRequest
+from admin_token.models.requests import (
+    BulkRevokeRequest,
+    TokenRequest,
+    credential_from,
+    parse_bulk_revoke_request,
+    parse_token_request,
+)
 from admin_token.models.results import RevokeOutcome
 from admin_token.observability import logger, metrics
 from admin_token.storage.dynamodb import RETRY_AFTER_SECONDS
 
+if TYPE_CHECKING:
+    from admin_token.audit_service import AuditEventsPage
+
 TOKEN_PATH = "/api/v4/admin/token"
 BULK_REVOKE_PATH = "/api/v4/admin/tokens/revoke"
+AUDIT_EVENTS_PATH = "/api/v4/audit_events"
+AUDIT_EVENT_PATH = "/api/v4/audit_events/<id>"
 TOKEN_TYPE_HEADER = "X-Token-Type"
 TOKEN_ACTION_HEADER = "X-Token-Action"
 AUDIT_EVENT_HEADER = "X-Audit-Event-Id"
@@ -71,6 +86,8 @@ def error_status_and_body(error: DomainError) -> tuple[int, dict[str, Any]]:
             return 503, {"message": "Storage temporarily unavailable, retry later"}
         case ConcurrentModification():
             return 409, {"message": "The token changed during the request, retry"}
+        case AuditEventNotFound():
+            return 404, {"message": "404 Audit Event Not Found"}
     return 500, {"message": "500 Internal Server Error"}
 
 
@@ -128,11 +145,24 @@ class TokenResolver(APIGatewayRestResolver):
 
     def unmatched(self) -> Response[Any]:
         """No route for this method and path: 405 if the path is served with other methods, else 404."""
-        allowed = self.allowed_methods.get(self.current_event.path.rstrip("/") or "/")
+        path = self.current_event.path.rstrip("/") or "/"
+        served = [
+            (rule, methods) for rule, methods in self.allowed_methods.items() if _rule_pattern(rule).fullmatch(path)
+        ]
+        allowed = served[0][1] if served else None
+        parameters = re.findall(r"<(\w+)>", served[0][0]) if served else []
+        if allowed and self.current_event.http_method.upper() in allowed and parameters:
+            # A served route, but a path parameter holding characters Powertools does not route.
+            return _rejected(HTTPStatus.BAD_REQUEST, {"error": f"{parameters[0]} is invalid"})
         if allowed:
             body = {"error": "405 Method Not Allowed"}
             return _rejected(HTTPStatus.METHOD_NOT_ALLOWED, body, {"Allow": ", ".join(allowed)})
         return _rejected(HTTPStatus.NOT_FOUND, {"error": "404 Not Found"})
+
+
+def _rule_pattern(rule: str) -> re.Pattern[str]:
+    """A route rule as a regex: `<name>` (a path parameter) is one path segment."""
+    return re.compile(re.sub(r"<\w+>", "[^/]+", re.escape(rule)))
 
 
 def _rejected(status: HTTPStatus, body: dict[str, Any], headers: dict[str, str] | None = None) -> Response[Any]:
@@ -226,20 +256,28 @@ def build_resolver() -> TokenResolver:
 
 
 def token_request(app: APIGatewayRestResolver) -> TokenRequest:
-    """The request, read from the current event."""
+    """The single-token request, read from the current event."""
+    return parse_token_request(**_request_parts(app))
+
+
+def bulk_revoke_request(app: APIGatewayRestResolver) -> BulkRevokeRequest:
+    """The bulk revoke request, read from the current event."""
+    return parse_bulk_revoke_request(**_request_parts(app))
+
+
+def _request_parts(app: APIGatewayRestResolver) -> dict[str, Any]:
     event = app.current_event
-    query: dict[str, Any] = {**event.query_string_parameters, **event.multi_value_query_string_parameters}
     raw = event.raw_event
-    return parse_token_request(
+    return {
         # The raw maps, not Powertools' case-insensitive views: those keep one value per name.
-        headers=raw.get("headers") or {},
-        multi_value_headers=raw.get("multiValueHeaders") or {},
-        query=query,
-        body=event.body,
-        base64_encoded=bool(event.is_base64_encoded),
-        request_id=raw["requestContext"].get("requestId") or "",
-        source_ip=source_ip(raw),
-    )
+        "headers": raw.get("headers") or {},
+        "multi_value_headers": raw.get("multiValueHeaders") or {},
+        "query": {**event.query_string_parameters, **event.multi_value_query_string_parameters},
+        "body": event.body,
+        "base64_encoded": bool(event.is_base64_encoded),
+        "request_id": raw["requestContext"].get("requestId") or "",
+        "source_ip": source_ip(raw),
+    }
 
 
 def source_ip(raw_event: Mapping[str, Any]) -> str | None:
@@ -268,3 +306,70 @@ def revoked(outcome: RevokeOutcome) -> Response[Any]:
     return Response(
         status_code=200, content_type=content_types.APPLICATION_JSON, body=outcome.to_json(), headers=headers
     )
+
+
+# -- the audit events API ----------------------------------------------------------------------
+
+PER_PAGE_HEADER = "X-Per-Page"
+# A Host header as a client may send it: a name or IPv4 address, or a bracketed IPv6 one, and a port.
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\[[0-9A-Fa-f:.]{2,45}\])(?::[0-9]{1,5})?")
+
+
+def audit_events_request(app: APIGatewayRestResolver) -> AuditEventsRequest:
+    """The audit events request, read from the current event."""
+    raw = app.current_event.raw_event
+    return AuditEventsRequest(
+        credential=credential_from(raw.get("headers") or {}, raw.get("multiValueHeaders") or {}),
+        parameters=query_parameters(raw),
+        request_id=raw["requestContext"].get("requestId") or "",
+    )
+
+
+def query_parameters(raw_event: Mapping[str, Any]) -> dict[str, Sequence[str]]:
+    """Every value of every query parameter: the multi-value map, or the single one when it is absent."""
+    multi = raw_event.get("multiValueQueryStringParameters")
+    if multi:
+        return dict(multi)
+    return {name: [value] for name, value in (raw_event.get("queryStringParameters") or {}).items()}
+
+
+def audit_events_listed(page: AuditEventsPage, raw_event: Mapping[str, Any]) -> Response[Any]:
+    """A page of events, with GitLab's keyset pagination headers."""
+    headers = {PER_PAGE_HEADER: str(page.per_page)}
+    if page.next_cursor is not None:
+        headers["Link"] = f'<{next_page_url(raw_event, page.next_cursor, page.per_page)}>; rel="next"'
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=page.events, headers=headers)
+
+
+def audit_event_found(event: dict[str, Any]) -> Response[Any]:
+    return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=event)
+
+
+def next_page_url(raw_event: Mapping[str, Any], cursor: str, per_page: int) -> str:
+    """This request's own URL with the next cursor: the client's host, the stage path, the path.
+
+    `requestContext.path` is the path as the client sent it (with the stage on an execute-api
+    host, without it on a custom domain), so following the link works either way. Every other
+    parameter is kept. A Host that is not a host name leaves the link relative to this URL.
+    """
+    headers = {name.lower(): value for name, value in (raw_event.get("headers") or {}).items()}
+    context = raw_event.get("requestContext") or {}
+    host = next((h for h in (headers.get("host"), context.get("domainName")) if _valid_host(h)), None)
+    proto = str(headers.get("x-forwarded-proto", "https")).split(",", 1)[0].strip().lower()
+    scheme = proto if proto in ("http", "https") else "https"
+    path = context.get("path")
+    if not isinstance(path, str) or not path.startswith("/"):
+        path = raw_event.get("path") or "/"
+    kept = [
+        (name, value)
+        for name, values in query_parameters(raw_event).items()
+        if name not in (CURSOR, PER_PAGE)
+        for value in values
+    ]
+    query = urlencode([(CURSOR, cursor), (PER_PAGE, str(per_page)), *kept])
+    origin = f"{scheme}://{host}" if host else ""
+    return f"{origin}{quote(path, safe='/')}?{query}"
+
+
+def _valid_host(value: Any) -> bool:
+    return isinstance(value, str) and _HOST.fullmatch(value) is not None

@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from admin_token.audit import ENTITY_CLASS_NAMES
+from admin_token.models.audit_events import AuditEventEntity
 from admin_token.models.entities import (
     CiJobTokenEntity,
     ClusterAgentTokenEntity,
@@ -30,6 +32,7 @@ from admin_token.models.entities import (
     RunnerEntity,
     UserEntity,
 )
+from admin_token.token_types import BY_NAME
 
 if TYPE_CHECKING:
     from aws_lambda_powertools.event_handler import APIGatewayRestResolver
@@ -42,8 +45,8 @@ if TYPE_CHECKING:
 TITLE: Final = "Admin Token API"
 DESCRIPTION: Final = (
     "Identify a leaked GitLab-style token and revoke it with the semantics of its type. "
-    "Follows GitLab's token information API (`POST` / `DELETE /api/v4/admin/token`, GitLab 17.9+); "
-    "the contract is `shared/spec/admin-token-api.md`."
+    "Follows GitLab's token information API (`POST` / `DELETE /api/v4/admin/token`, GitLab 17.9+), and adds "
+    "what incident response needs: a dry run, bulk revoke with a result per token, remembered revokes."
 )
 TAG: Final = "admin token"
 
@@ -285,6 +288,197 @@ REQUEST_BODY: Final[dict[str, Any]] = {
 
 # What the routes pass as `openapi_extensions`: merged into the operation as it stands.
 OPERATION_EXTRAS: Final[dict[str, Any]] = {"requestBody": REQUEST_BODY}
+
+
+# --- Bulk revoke ----------------------------------------------------------------------------
+
+
+class BulkTarget(_Body):
+    type: str
+    id: int
+
+
+class BulkResult(_Body):
+    """One token's result: what a single DELETE of it answers (`status`), never the token itself."""
+
+    index: int
+    token_hint: str | None
+    token_type: str | None
+    outcome: Literal[
+        "revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "unsupported", "refused",
+        "invalid", "duplicate", "failed",
+    ]  # fmt: skip
+    status: int | None = None
+    target: BulkTarget | None = None
+    cascade: list[BulkTarget] | None = None
+    audit_event_id: int | None = None
+    revoked_at: str | None = None
+    message: str | None = None
+    duplicate_of: int | None = None
+    retryable: bool | None = None
+
+
+class BulkSummary(_Body):
+    """How many results had each outcome, zeros included."""
+
+    revoked: int
+    reset: int
+    deleted: int
+    expired: int
+    already_revoked: int
+    not_found: int
+    unsupported: int
+    refused: int
+    invalid: int
+    duplicate: int
+    failed: int
+
+
+class BulkRevokeAnswer(_Body):
+    dry_run: bool
+    summary: BulkSummary
+    results: list[BulkResult]
+
+
+BULK_REVOKE_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    200: _body(BulkRevokeAnswer, "One result per element of `tokens`, in order, and a count of each outcome."),
+    400: _body(
+        InputError,
+        "`tokens` in the query string, missing, not a list of 1 to 1000 elements; `dry_run` not a boolean; "
+        "or a body that is not a JSON object.",
+    ),
+    404: _body(FeatureDisabled, "The `api_admin_token_revoke` flag is off for this caller."),
+    **{status: response for status, response in _SHARED_RESPONSES.items() if status != 422},
+}
+BULK_REVOKE_RESPONSES[413] = _body(
+    Annotated[InputError | GatewayError, _OneOf],
+    "The request body is larger than 256 KiB (or than API Gateway's 10 MB).",
+)
+BULK_REVOKE_RESPONSES[415] = _body(InputError, "The body is not `application/json`.")
+
+BULK_REQUEST_BODY: Final[dict[str, Any]] = {
+    "required": True,
+    "description": "The tokens to revoke (JSON only, at most 256 KiB).",
+    "content": {
+        _JSON: {
+            "schema": {
+                "type": "object",
+                "properties": {
+                    "tokens": {"type": "array", "minItems": 1, "maxItems": 1000, "items": {"type": "string"}},
+                    "dry_run": {"type": "boolean", "default": False},
+                },
+                "required": ["tokens"],
+            },
+            "example": {"tokens": ["glrt-t1_exampleRunnerToken", "glpat-exampleNotAToken0"], "dry_run": True},
+        }
+    },
+}
+BULK_OPERATION_EXTRAS: Final[dict[str, Any]] = {"requestBody": BULK_REQUEST_BODY}
+
+
+# --- Audit events ---------------------------------------------------------------------------
+
+AUDIT_TAG: Final = "audit events"
+EVENT_ID_DESCRIPTION: Final = "The event id (a decimal integer); anything else answers 400."
+
+
+class _Closed:
+    """Closes a model's schema (and those it refers to): `additionalProperties: false`."""
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
+        reference = handler(core_schema)
+        _close(reference, handler, set())
+        return reference
+
+
+class AuditEventNotFound(_Body):
+    """No audit event has this id."""
+
+    message: Literal["404 Audit Event Not Found"]
+
+
+class MissingAuthenticationToken(_Body):
+    """API Gateway's own 403 for a path it does not route (e.g. an id holding a `/`)."""
+
+    message: Literal["Missing Authentication Token"]
+
+
+_AUDIT_CALLER_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    401: _SHARED_RESPONSES[401],
+    403: _body(
+        Forbidden,
+        "The caller is not an active administrator, or its token has neither the `api` nor the `read_api` scope "
+        "(or lacks `admin_mode` while the `admin_mode` setting is on).",
+    ),
+    503: _SHARED_RESPONSES[503],
+}
+
+AUDIT_EVENTS_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    200: {
+        "description": 'Events, newest first. More remain when a `Link` header with `rel="next"` is sent.',
+        "content": {_JSON: {"model": list[Annotated[AuditEventEntity, _Closed]]}},
+        "headers": {
+            "Link": {
+                "description": 'The next page, when more events remain: `<URL?cursor=...&per_page=N&...>; rel="next"`, '
+                "an absolute URL with every other parameter kept.",
+                "schema": {"type": "string"},
+            },
+            "X-Per-Page": {"description": "The page size used.", "schema": {"type": "integer"}},
+        },
+    },
+    400: _body(InputError, "A parameter with a bad value: `<name> is invalid`."),
+    **_AUDIT_CALLER_RESPONSES,
+}
+
+AUDIT_EVENT_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    200: _body(Annotated[AuditEventEntity, _Closed], "The event."),
+    400: _body(InputError, "`id is invalid`: the id is not a decimal integer."),
+    401: _AUDIT_CALLER_RESPONSES[401],
+    403: _body(
+        Annotated[Forbidden | MissingAuthenticationToken, _OneOf],
+        "As for the list; or API Gateway's own answer for an id it does not route (one holding a `/`).",
+    ),
+    404: _body(AuditEventNotFound, "No audit event has this id."),
+    503: _AUDIT_CALLER_RESPONSES[503],
+}
+
+
+def _query_parameter(name: str, schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": schema, "description": description}
+
+
+_ID_SCHEMA: Final = {"type": "integer", "minimum": 1}
+AUDIT_EVENTS_PARAMETERS: Final[list[dict[str, Any]]] = [
+    _query_parameter(
+        "created_after",
+        {"type": "string", "format": "date-time"},
+        "Events at or after this time (ISO 8601; without an offset, UTC; a date alone is its midnight).",
+    ),
+    _query_parameter("created_before", {"type": "string", "format": "date-time"}, "Events at or before this time."),
+    _query_parameter(
+        "entity_type", {"type": "string", "enum": sorted(ENTITY_CLASS_NAMES)}, "GitLab class of what changed."
+    ),
+    _query_parameter("entity_id", _ID_SCHEMA, "Id of what changed (with `entity_type`, one record's events)."),
+    _query_parameter("author_id", _ID_SCHEMA, "Events by this administrator."),
+    _query_parameter("token_type", {"type": "string", "enum": sorted(BY_NAME)}, "Events of this token type."),
+    _query_parameter(
+        "per_page",
+        {"type": "integer", "minimum": 1, "default": 20},
+        "Events per page, 20 by default; above 100 is treated as 100.",
+    ),
+    _query_parameter(
+        "cursor",
+        {"type": "string"},
+        "Where the next page starts: copied from the `Link` header, never built by hand.",
+    ),
+    _query_parameter(
+        "page",
+        {"type": "integer", "minimum": 1, "maximum": 1},
+        "Pagination is keyset only (follow `Link`): a page number other than 1 is refused.",
+    ),
+]
+AUDIT_EVENTS_EXTRAS: Final[dict[str, Any]] = {"parameters": AUDIT_EVENTS_PARAMETERS}
 
 
 # --- Documents ------------------------------------------------------------------------------

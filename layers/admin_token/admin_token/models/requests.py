@@ -212,3 +212,69 @@ def _fields_from_form(text: str) -> dict[str, Any]:
         raise InvalidRequest("request body is not valid form data") from error
     # A repeated field is a list: not a token, not a flag (spec §3 step 4).
     return {name: values[0] if len(values) == 1 else values for name, values in fields.items()}
+
+
+MAX_BULK_BODY_BYTES: Final = 256 * 1024
+MAX_BULK_TOKENS: Final = 1000
+
+
+@dataclass(frozen=True)
+class BulkRevokeRequest:
+    """`POST /api/v4/admin/tokens/revoke`: JSON only, `{"tokens": [...], "dry_run": false}`."""
+
+    credential: str | None
+    tokens: Any  # ABSENT, or whatever the body held under "tokens"
+    request_id: str
+    problem: InvalidRequest | None = None
+    dry_run: Any = ABSENT
+    source_ip: str | None = None
+
+    def check_body(self) -> None:
+        """Step 2: the list must come in the body."""
+        if self.problem is not None:
+            raise self.problem
+        if self.tokens is ABSENT:
+            raise InvalidRequest("tokens is missing")
+
+    def check_tokens(self) -> list[Any]:
+        """Step 4: a list of 1 to 1000 elements (each is judged on its own later), and dry_run."""
+        if not isinstance(self.tokens, list) or not 1 <= len(self.tokens) <= MAX_BULK_TOKENS:
+            raise InvalidRequest(f"tokens must be a list of 1 to {MAX_BULK_TOKENS} tokens")
+        return self.tokens
+
+    def check_dry_run(self) -> bool:
+        return dry_run_flag(self.dry_run)
+
+
+def parse_bulk_revoke_request(
+    *,
+    headers: Mapping[str, str],
+    query: Mapping[str, Any],
+    body: str | None,
+    base64_encoded: bool,
+    request_id: str,
+    multi_value_headers: Mapping[str, Sequence[str]] | None = None,
+    source_ip: str | None = None,
+) -> BulkRevokeRequest:
+    credential = credential_from(headers, multi_value_headers)
+
+    def refused(problem: InvalidRequest) -> BulkRevokeRequest:
+        return BulkRevokeRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
+
+    if "tokens" in query or "token" in query:
+        return refused(InvalidRequest("tokens must be sent in the request body"))
+    try:
+        text = body_text(body, base64_encoded, MAX_BULK_BODY_BYTES)
+        media_type = (_header(headers, "content-type") or "").split(";", 1)[0].strip().lower()
+        if media_type not in ("", "application/json") and not media_type.endswith("+json"):
+            raise UnsupportedMediaType("content type must be application/json")
+        document = json_object(text) if text.strip() else {}
+    except InvalidRequest as problem:
+        return refused(problem)
+    return BulkRevokeRequest(
+        credential,
+        document.get("tokens", ABSENT),
+        request_id,
+        dry_run=document.get("dry_run", ABSENT),
+        source_ip=source_ip,
+    )

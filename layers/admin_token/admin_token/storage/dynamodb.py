@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import random
 import time
+import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
 from functools import cache
@@ -19,6 +20,7 @@ from admin_token.errors import ConcurrentModification, StorageUnavailable
 from admin_token.observability import logger
 from admin_token.storage.base import (
     TOMBSTONE,
+    AuditIdTaken,
     AuditRecord,
     Change,
     DeleteRunner,
@@ -33,6 +35,7 @@ from admin_token.storage.base import (
 from admin_token.storage.items import (
     RUNNER_SK,
     TOKEN_BOOKKEEPING,
+    audit_item,
     runner_link_sk,
     token_item,
     tombstone_item,
@@ -68,6 +71,7 @@ BACKOFF_BASE_SECONDS = 0.05
 CONNECT_TIMEOUT_SECONDS = 1.0
 READ_TIMEOUT_SECONDS = 2.0
 RETRY_AFTER_SECONDS = 1
+BATCH_GET_LIMIT = 100
 
 _serializer = TypeSerializer()
 
@@ -241,6 +245,18 @@ class DynamoDBTokenStore:
         return records
 
     def _batch_get(self, keys_by_table: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+        """All the items, in calls of at most 100 keys (BatchGetItem's limit), in order."""
+        pairs = [(table, key) for table, keys in keys_by_table.items() for key in keys]
+        found: dict[str, list[dict[str, Any]]] = {}
+        for start in range(0, len(pairs), BATCH_GET_LIMIT):
+            chunk: dict[str, list[dict[str, Any]]] = {}
+            for table, key in pairs[start : start + BATCH_GET_LIMIT]:
+                chunk.setdefault(table, []).append(key)
+            for table, items in self._batch_get_once(chunk).items():
+                found.setdefault(table, []).extend(items)
+        return found
+
+    def _batch_get_once(self, keys_by_table: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
         # Strongly consistent: right after a 204, a lookup must already see the revoke.
         pending: dict[str, Any] = {
             table: {"Keys": keys, "ConsistentRead": True} for table, keys in keys_by_table.items()
@@ -263,7 +279,9 @@ class DynamoDBTokenStore:
         items = [*self._transact_items(change, tombstone), self._audit_put(audit)]
         # The same token on every attempt: if an attempt committed but its answer was lost, the
         # retry is told it succeeded instead of finding its own change and calling it a conflict.
-        request_token = audit.audit_id
+        # Random, not the audit id: two processes may mint one id (see audit_ids), and a token
+        # reused with other items is IdempotentParameterMismatch, not the condition that says so.
+        request_token = str(uuid.uuid4())
         attempt = 0
         while True:
             try:
@@ -277,6 +295,8 @@ class DynamoDBTokenStore:
                 if codes and codes[0] == "ConditionalCheckFailed":
                     current = reasons[0].get("Item")
                     raise TokenChanged(_stored_token(current) if current else None) from error
+                if codes[-1:] == ["ConditionalCheckFailed"]:  # the audit put, always last
+                    raise AuditIdTaken from error
                 if "ConditionalCheckFailed" in codes:
                     raise ConcurrentModification from error
                 if not TRANSIENT_CANCELLATIONS.intersection(codes):
@@ -390,7 +410,7 @@ class DynamoDBTokenStore:
         return {
             "Put": {
                 "TableName": self.table("audit"),
-                "Item": _to_dynamodb(dict(audit.__dict__)),
+                "Item": _to_dynamodb(audit_item(audit)),
                 "ConditionExpression": "attribute_not_exists(audit_id)",
             }
         }

@@ -98,6 +98,10 @@ class TokenType(ABC, Generic[Subject]):
     def matches(self, token: str, configuration: Configuration) -> bool:
         return token.startswith(self.prefixes)
 
+    def matched_prefix(self, token: str, configuration: Configuration) -> str:
+        """The prefix that made this type match (what a token hint may show of it)."""
+        return next((prefix for prefix in self.prefixes if token.startswith(prefix)), "")
+
     def references(self, token: StoredToken) -> list[RecordKey]:
         """Records to fetch alongside (in the same second round trip as the caller's user)."""
         return []

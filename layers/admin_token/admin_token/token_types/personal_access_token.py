@@ -27,6 +27,11 @@ class PersonalAccessTokenType(TokenType[OwnedToken]):
         custom = configuration.personal_access_token_prefix
         return token.startswith(self.prefixes) or (bool(custom) and token.startswith(custom))
 
+    def matched_prefix(self, token: str, configuration: Configuration) -> str:
+        custom = configuration.personal_access_token_prefix
+        builtin = super().matched_prefix(token, configuration)
+        return builtin or (custom if custom and token.startswith(custom) else "")
+
     def references(self, token: StoredToken) -> list[RecordKey]:
         return [RecordKey("user", int(token.attributes["user_id"]))]
 

@@ -1,0 +1,137 @@
+"""Benchmark: one bulk revoke of 1,000 tokens against 1,000 single DELETEs, same local backend.
+
+Each run starts from freshly seeded tables holding 1,000 live personal access tokens, and runs
+in a fresh process (so neither side inherits the other's warm caches). Runs alternate, bulk
+first then single, and each figure is the median of the runs, with min-max. The figure that
+matters is the ratio bulk / single, measured in the same run on the same backend (moto's
+DynamoDB server on loopback, which serialises requests: transactions gain nothing from running
+in parallel here, so the ratio is a ceiling of what DynamoDB itself gives).
+
+    make bench          # or: .venv/bin/python scripts/bench_bulk.py [--runs 3] [--tokens 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+ADMIN = "glpat-rootAdminTk2Vn8Qe5Lm3"  # the demo seed's administrator
+
+
+def _tokens(count: int) -> list[str]:
+    return [f"glpat-benchBulkToken{number:06d}" for number in range(count)]
+
+
+def _seed(count: int) -> dict[str, Any]:
+    demo = json.loads((ROOT / "demo" / "seed.json").read_text(encoding="utf-8"))
+    demo["personal_access_tokens"] = demo.get("personal_access_tokens", []) + [
+        {"id": 100_000 + number, "user_id": 2, "name": f"bench-{number}", "description": "", "token": token,
+         "scopes": ["api"], "expires_at": None, "revoked": False, "impersonation": False,
+         "created_at": "2026-01-01T00:00:00Z", "last_used_at": None}  # fmt: skip
+        for number, token in enumerate(_tokens(count))
+    ]
+    return demo
+
+
+def child(kind: str, count: int) -> None:
+    """In a fresh process: revoke every token, by one bulk call or by single DELETEs; print seconds."""
+    sys.path[:0] = [str(ROOT / "layers" / "admin_token"), str(ROOT)]
+    from admin_token_local.lambda_runtime import FakeLambdaContext
+    from functions.revoke.app import lambda_handler
+    from tests.support.events import bulk_event, proxy_event
+
+    def context() -> FakeLambdaContext:
+        return FakeLambdaContext("RevokeFunction", memory_limit_in_mb=1024, timeout_seconds=28)
+
+    tokens = _tokens(count)
+    # The first call builds the clients and reads the configuration: both sides pay it once, outside.
+    warm = proxy_event("DELETE", body={"token": "glpat-notABenchToken0000"}, headers={"PRIVATE-TOKEN": ADMIN})
+    assert lambda_handler(warm, context())["statusCode"] == 404
+    started = time.perf_counter()
+    if kind == "bulk":
+        response = lambda_handler(bulk_event({"tokens": tokens}, ADMIN), context())
+        assert response["statusCode"] == 200, response
+        assert json.loads(response["body"])["summary"]["revoked"] == count
+    else:
+        for token in tokens:
+            event = proxy_event("DELETE", body={"token": token}, headers={"PRIVATE-TOKEN": ADMIN})
+            assert lambda_handler(event, context())["statusCode"] == 204
+    print(json.dumps({"seconds": time.perf_counter() - started}))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--tokens", type=int, default=1000)
+    parser.add_argument("--child", choices=["bulk", "single"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.tokens)
+        return
+
+    from admin_token_local.appconfig_standin import AppConfigStandIn
+    from admin_token_local.dynamodb_local import EmbeddedDynamoDB, reset_tables
+    from admin_token_local.seed import parse_seed, write_seed
+    from admin_token_local.template import feature_flags_document, function_environment, load_template, table_names
+
+    template = load_template(ROOT / "template.yaml")
+    environment = {
+        **os.environ,
+        **function_environment(template, "RevokeFunction", os.environ),
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(environment)
+    dynamodb = EmbeddedDynamoDB()
+    endpoint = dynamodb.start()
+    names = table_names(template)
+    seed = parse_seed(_seed(args.tokens))
+    appconfig = AppConfigStandIn(
+        feature_flags_document(template),
+        application=environment["APPCONFIG_APPLICATION"],
+        environment=environment["APPCONFIG_ENVIRONMENT"],
+        profile=environment["APPCONFIG_CONFIGURATION"],
+    )
+    environment["AWS_ENDPOINT_URL_APPCONFIGDATA"] = appconfig.start()
+    environment["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    seconds: dict[str, list[float]] = {"bulk": [], "single": []}
+    try:
+        for _ in range(args.runs):
+            for kind in seconds:
+                reset_tables(endpoint, template, names)
+                write_seed(seed, endpoint_url=endpoint, table_names=names)
+                output = subprocess.run(  # noqa: S603 - our own script, with our own interpreter
+                    [sys.executable, __file__, "--child", kind, "--tokens", str(args.tokens)],
+                    env=environment, capture_output=True, text=True, check=False,
+                )  # fmt: skip
+                if output.returncode != 0:
+                    raise SystemExit(f"{kind} run failed:\n{output.stderr[-3000:]}")
+                seconds[kind].append(json.loads(output.stdout.strip().splitlines()[-1])["seconds"])
+    finally:
+        appconfig.stop()
+        dynamodb.stop()
+
+    def figure(values: list[float]) -> str:
+        return f"{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"
+
+    ratios = [bulk / single for bulk, single in zip(seconds["bulk"], seconds["single"], strict=True)]
+    print(f"bulk revoke of {args.tokens} tokens, {args.runs} runs, fresh tables and process each, interleaved")
+    print(f"  one bulk call:      {figure(seconds['bulk'])}")
+    print(f"  {args.tokens} single DELETEs: {figure(seconds['single'])}")
+    print(f"  ratio bulk/single:  {statistics.median(ratios):.3f} ({min(ratios):.3f}-{max(ratios):.3f}); goal <= 0.2")
+
+
+if __name__ == "__main__":
+    main()
