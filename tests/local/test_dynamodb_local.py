@@ -68,3 +68,84 @@ def test_reset_tables_empties_them(endpoint: str) -> None:
     reset_tables(endpoint, TEMPLATE, NAMES)
     assert client.scan(TableName=NAMES["TokensTable"])["Items"] == []
     assert set(NAMES.values()) <= set(client.list_tables()["TableNames"])
+
+
+def _token(digest: str, version: int) -> dict[str, Any]:
+    return {"digest": {"S": digest}, "token_type": {"S": "t"}, "version": {"N": str(version)}}
+
+
+def test_a_transaction_whose_condition_fails_writes_nothing_and_says_why(endpoint: str) -> None:
+    # Given two items, in a table with other items the transaction does not touch
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client, table = _client(endpoint), NAMES["TokensTable"]
+    for digest in ("tx-a", "tx-b", "tx-other"):
+        client.put_item(TableName=table, Item=_token(digest, 1))
+
+    # When one transaction updates the first and deletes the second on a stale version
+    with pytest.raises(client.exceptions.TransactionCanceledException) as cancelled:
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": {"digest": {"S": "tx-a"}},
+                        "UpdateExpression": "SET version = :v",
+                        "ExpressionAttributeValues": {":v": {"N": "2"}},
+                    }
+                },
+                {
+                    "Delete": {
+                        "TableName": table,
+                        "Key": {"digest": {"S": "tx-b"}},
+                        "ConditionExpression": "version = :r",
+                        "ExpressionAttributeValues": {":r": {"N": "7"}},
+                        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+                    }
+                },
+            ]
+        )
+
+    # Then DynamoDB's answer: a reason per item, the failed one with its item as it is
+    reasons = cancelled.value.response["CancellationReasons"]
+    assert [reason["Code"] for reason in reasons] == ["None", "ConditionalCheckFailed"]
+    assert reasons[1]["Item"]["version"] == {"N": "1"}
+    # And nothing was written
+    for digest in ("tx-a", "tx-b", "tx-other"):
+        item = client.get_item(TableName=table, Key={"digest": {"S": digest}}, ConsistentRead=True)["Item"]
+        assert item["version"] == {"N": "1"}
+
+
+def test_a_transaction_whose_conditions_hold_writes_every_item(endpoint: str) -> None:
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client, table = _client(endpoint), NAMES["TokensTable"]
+    client.put_item(TableName=table, Item=_token("tx-c", 1))
+
+    client.transact_write_items(
+        TransactItems=[
+            {
+                "Delete": {
+                    "TableName": table,
+                    "Key": {"digest": {"S": "tx-c"}},
+                    "ConditionExpression": "version = :r",
+                    "ExpressionAttributeValues": {":r": {"N": "1"}},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": _token("tx-d", 1),
+                    "ConditionExpression": "attribute_not_exists(digest)",
+                }
+            },
+        ]
+    )
+
+    assert "Item" not in client.get_item(TableName=table, Key={"digest": {"S": "tx-c"}}, ConsistentRead=True)
+    assert "Item" in client.get_item(TableName=table, Key={"digest": {"S": "tx-d"}}, ConsistentRead=True)
+    with pytest.raises(client.exceptions.ClientError, match="ValidationException"):
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": _token("tx-e", 1)}},
+                {"Put": {"TableName": table, "Item": _token("tx-e", 2)}},
+            ]
+        )
