@@ -3,7 +3,7 @@
 The files in events/ are what `sam local invoke LookupFunction -e events/<file>` (or
 `admin-token-api invoke ...`) is given: complete API Gateway REST v1 proxy events. Each one has
 exactly one entry in EXPECTED below, derived from demo/seed.json and the behaviour contract
-(/work/shared/spec/admin-token-api.md), not from what the service happens to answer.
+(docs/contract.md), not from what the service happens to answer.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from admin_token.config import reset_configuration_cache
 from admin_token_local.appconfig_standin import AppConfigStandIn
 from tests.integration.conftest import DEFAULT_FLAGS, call
 from tests.support.demo import ADMIN, PROJECT_RUNNER, SHARED_RUNNER
-from tests.support.events import EVENTS_DIR, TOKEN_PATH, load_event, proxy_event
+from tests.support.events import BULK_REVOKE_PATH, EVENTS_DIR, TOKEN_PATH, load_event, proxy_event
 
 GITLAB_URL = "https://gitlab.example.com"  # template.yaml's GitLabUrl default
 
@@ -63,13 +63,30 @@ class AfterLookup:
     body: Any
 
 
+class _Any:
+    """Matches any value: for ids the service makes (audit event ids, times)."""
+
+    def __eq__(self, other: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+ANY: Any = _Any()
+
+
 @dataclass(frozen=True)
 class Expected:
     function: str  # logical id in template.yaml: LookupFunction (POST) or RevokeFunction (DELETE)
     status: int
-    body: Any  # the exact JSON body; None for an empty body (204)
+    body: Any  # the exact JSON body (ANY where the service makes the value); None for an empty body (204)
     flags: dict[str, Any] | None = None  # feature-flag definitions replacing the deployed ones
     then: tuple[AfterLookup, ...] = field(default=())
+    before: tuple[str, ...] = ()  # tokens the demo administrator revokes before the event
+    headers: dict[str, Any] = field(default_factory=dict)  # headers the answer must carry (ANY: any value)
+    method: str | None = None  # when not the function's usual one
+    path: str = TOKEN_PATH
 
 
 SHARED_RUNNER_ENTITY = {
@@ -207,6 +224,141 @@ EXPECTED: dict[str, Expected] = {
     "revoke-unsupported-prefix.json": Expected("RevokeFunction", 422, UNSUPPORTED),
     "revoke-not-found.json": Expected("RevokeFunction", 404, NOT_FOUND),
     "revoke-missing-token.json": Expected("RevokeFunction", 400, {"error": "token is missing"}),
+    # --- Incident response: dry run, remembered revokes, bulk ---------------------------------------
+    "revoke-dry-run.json": Expected(
+        "RevokeFunction",
+        200,
+        {
+            "dry_run": True,
+            "token_type": "runner_authentication_token",
+            "action": "deleted",
+            "target": {"type": "runner", "id": 2},
+            "cascade": [{"type": "runner_project", "id": 10}, {"type": "runner_project", "id": 11}],
+        },
+        headers={"X-Token-Type": "runner_authentication_token", "X-Token-Action": "deleted"},
+        then=(AfterLookup(PROJECT_RUNNER, 200, ANY),),
+    ),
+    "revoke-tombstoned-runner.json": Expected(
+        "RevokeFunction",
+        404,
+        NOT_FOUND,
+        before=(PROJECT_RUNNER,),
+        headers={"X-Token-Type": "runner_authentication_token", "X-Token-Revoked-At": ANY, "X-Audit-Event-Id": ANY},
+    ),
+    "bulk-revoke-dry-run.json": Expected(
+        "RevokeFunction",
+        200,
+        {
+            "dry_run": True,
+            "summary": {
+                "revoked": 1,
+                "reset": 0,
+                "deleted": 1,
+                "expired": 0,
+                "already_revoked": 0,
+                "not_found": 1,
+                "unsupported": 1,
+                "refused": 1,
+                "invalid": 0,
+                "duplicate": 1,
+                "failed": 0,
+            },
+            "results": [
+                {
+                    "index": 0,
+                    "token_hint": "glrt-…s9Fy",
+                    "token_type": "runner_authentication_token",
+                    "outcome": "deleted",
+                    "status": 200,
+                    "target": {"type": "runner", "id": 2},
+                    "cascade": [{"type": "runner_project", "id": 10}, {"type": "runner_project", "id": 11}],
+                },
+                {
+                    "index": 1,
+                    "token_hint": "glpat-…7Xe1",
+                    "token_type": "personal_access_token",
+                    "outcome": "revoked",
+                    "status": 200,
+                    "target": {"type": "personal_access_token", "id": 6},
+                },
+                {
+                    "index": 2,
+                    "token_hint": "glcbt-…q7Ez",
+                    "token_type": "ci_job_token",
+                    "outcome": "refused",
+                    "status": 400,
+                    "message": "Unsupported token type",
+                },
+                {"index": 3, "token_hint": "ghp_…0000", "token_type": None, "outcome": "unsupported", "status": 422},
+                {
+                    "index": 4,
+                    "token_hint": "glrt-…s9Fy",
+                    "token_type": "runner_authentication_token",
+                    "outcome": "duplicate",
+                    "duplicate_of": 0,
+                },
+                {
+                    "index": 5,
+                    "token_hint": "glpat-…re00",
+                    "token_type": "personal_access_token",
+                    "outcome": "not_found",
+                    "status": 404,
+                },
+            ],
+        },
+        method="POST",
+        path=BULK_REVOKE_PATH,
+        then=(AfterLookup(PROJECT_RUNNER, 200, ANY),),
+    ),
+    "bulk-revoke.json": Expected(
+        "RevokeFunction",
+        200,
+        {
+            "dry_run": False,
+            "summary": {
+                "revoked": 1,
+                "reset": 0,
+                "deleted": 0,
+                "expired": 0,
+                "already_revoked": 0,
+                "not_found": 1,
+                "unsupported": 0,
+                "refused": 1,
+                "invalid": 1,
+                "duplicate": 0,
+                "failed": 0,
+            },
+            "results": [
+                {
+                    "index": 0,
+                    "token_hint": "glagent-…2Vx8",
+                    "token_type": "cluster_agent_token",
+                    "outcome": "revoked",
+                    "status": 204,
+                    "target": {"type": "cluster_agent_token", "id": 1},
+                    "audit_event_id": ANY,
+                },
+                {
+                    "index": 1,
+                    "token_hint": "glcbt-…q7Ez",
+                    "token_type": "ci_job_token",
+                    "outcome": "refused",
+                    "status": 400,
+                    "message": "Unsupported token type",
+                },
+                {
+                    "index": 2,
+                    "token_hint": "glpat-…re00",
+                    "token_type": "personal_access_token",
+                    "outcome": "not_found",
+                    "status": 404,
+                },
+                {"index": 3, "token_hint": None, "token_type": None, "outcome": "invalid", "status": 400},
+            ],
+        },
+        method="POST",
+        path=BULK_REVOKE_PATH,
+    ),
     "revoke-flag-off.json": Expected(
         "RevokeFunction",
         404,
@@ -261,13 +413,15 @@ def test_every_event_file_has_an_expectation_and_every_expectation_a_file() -> N
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_event_file_is_a_complete_rest_proxy_event(name: str) -> None:
     event = load_event(name)
-    method = METHOD_OF[EXPECTED[name].function]
+    expected = EXPECTED[name]
+    method = expected.method or METHOD_OF[expected.function]
+    path = expected.path
 
     assert set(event) == PROXY_EVENT_KEYS
     assert set(event["requestContext"]) == REQUEST_CONTEXT_KEYS
-    assert (event["resource"], event["path"]) == (TOKEN_PATH, TOKEN_PATH)
-    assert event["requestContext"]["resourcePath"] == TOKEN_PATH
-    assert event["requestContext"]["path"] == f"/{event['requestContext']['stage']}{TOKEN_PATH}"
+    assert (event["resource"], event["path"]) == (path, path)
+    assert event["requestContext"]["resourcePath"] == path
+    assert event["requestContext"]["path"] == f"/{event['requestContext']['stage']}{path}"
     assert event["httpMethod"] == event["requestContext"]["httpMethod"] == method
     assert event["isBase64Encoded"] is False
     assert isinstance(event["body"], str)
@@ -291,9 +445,16 @@ def test_replay_event(name: str, tables: dict[str, str], appconfig: AppConfigSta
         appconfig.set_document({**copy.deepcopy(DEFAULT_FLAGS), **copy.deepcopy(expected.flags)})
         reset_configuration_cache()
 
+    for token in expected.before:
+        revoke = proxy_event("DELETE", body={"token": token}, headers={"PRIVATE-TOKEN": ADMIN})
+        assert call("RevokeFunction", revoke).status == 204
+
     response = call(expected.function, load_event(name))
 
     assert (response.status, response.body) == (expected.status, expected.body)
+    for header, value in expected.headers.items():
+        assert response.headers.get(header) not in (None, ""), header
+        assert response.headers[header] == value, header
     if expected.status == 204:
         assert response.raw["body"] in ("", None)
     for after in expected.then:
