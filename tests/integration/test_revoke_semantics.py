@@ -174,15 +174,15 @@ def test_a_session_is_deleted(api: Api, db: Tables) -> None:
 
 
 def test_a_revoke_whose_audit_record_cannot_be_written_changes_nothing(api: Api, db: Tables) -> None:
-    # Given an audit record id that is already taken (the audit put's condition fails)
-    import uuid
+    # Given an audit event id that is already taken, and minted again on every try (the audit
+    # put's condition always fails)
     from unittest import mock
 
-    taken = uuid.UUID("00000000-0000-4000-8000-000000000001")
-    db.resource.Table(db.names["AuditTable"]).put_item(Item={"audit_id": str(taken)})
+    taken = 7360412876132353
+    db.resource.Table(db.names["AuditTable"]).put_item(Item={"audit_id": taken})
     before = {item["digest"]: item for item in db.all_items("TokensTable")}
 
-    with mock.patch("admin_token.service.uuid.uuid4", return_value=taken):
+    with mock.patch("admin_token.audit.next_audit_id", return_value=taken):
         response = api.revoke(demo.PROJECT_RUNNER)
 
     # Then the revoke did not happen, in any part

@@ -9,7 +9,6 @@ transaction, which also writes the audit record.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
+from admin_token.audit import audit_record
 from admin_token.auth import Caller, authenticate, authorize
 from admin_token.config import REVOKE_FLAG, load_configuration
 from admin_token.digests import token_digest
@@ -31,7 +31,15 @@ from admin_token.models.entities import gitlab_timestamp
 from admin_token.models.requests import TokenRequest
 from admin_token.models.results import RevokeOutcome
 from admin_token.observability import logger, metrics
-from admin_token.storage import AuditRecord, RecordKey, StoredToken, TokenChanged, TokenStore, Tombstone
+from admin_token.storage import (
+    AuditIdTaken,
+    AuditRecord,
+    RecordKey,
+    StoredToken,
+    TokenChanged,
+    TokenStore,
+    Tombstone,
+)
 from admin_token.storage.base import FORGETTING_CHANGES
 from admin_token.storage.dynamodb import default_store
 from admin_token.token_types import match_token_type
@@ -127,6 +135,8 @@ def carry_out(
             if subject is None:
                 raise TokenNotFound(token_type.name) from changed
             continue
+        except AuditIdTaken:
+            continue  # another process minted the same event id this millisecond: nothing written, mint again
         metrics.add_metric(name="TokenRevoked", unit=MetricUnit.Count, value=1)
         return RevokeOutcome(token_type.name, plan.action, plan.target, plan.cascade, record.audit_id)
     raise ConcurrentModification
@@ -244,15 +254,14 @@ def _typed(token: StoredToken | None, token_type: TokenType[Any] | None) -> Stor
 
 
 def _audit_record(identified: Identified, revocation: Revocation, request: TokenRequest) -> AuditRecord:
-    return AuditRecord(
-        audit_id=str(uuid.uuid4()),
-        actor_user_id=identified.caller.user.id,
-        actor_username=identified.caller.user.username,
+    return audit_record(
+        caller_user=identified.caller.user,
         token_type=identified.token_type.name,
-        target=f"{revocation.target.type}:{revocation.target.id}",
         action=revocation.action,
-        at=identified.context.now.isoformat(),
+        entity_id=revocation.target.id,
+        target_details=revocation.details,
         request_id=request.request_id,
+        ip_address=request.source_ip,
     )
 
 

@@ -1,6 +1,10 @@
-"""Storage behind one small interface (`TokenStore`); only `dynamodb.py` knows about boto3."""
+"""Storage behind two small interfaces: `TokenStore` (tokens, their owners, the revoke transaction)
+and `AuditLog` (reading audit events). Only the `dynamodb*.py` modules know about boto3.
+"""
 
+from admin_token.storage.audit_log import AuditLog, AuditPage, AuditQuery
 from admin_token.storage.base import (
+    AuditIdTaken,
     AuditRecord,
     Change,
     DeleteRunner,
@@ -15,6 +19,10 @@ from admin_token.storage.base import (
 )
 
 __all__ = [
+    "AuditIdTaken",
+    "AuditLog",
+    "AuditPage",
+    "AuditQuery",
     "AuditRecord",
     "Change",
     "DeleteRunner",

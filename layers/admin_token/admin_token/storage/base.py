@@ -89,14 +89,29 @@ class Tombstone:
 
 @dataclass(frozen=True)
 class AuditRecord:
-    audit_id: str
-    actor_user_id: int
-    actor_username: str
+    """One audit event: a revoke that changed something, in GitLab's audit event vocabulary.
+
+    Built by `admin_token.audit.audit_record`; written in the revoke's own transaction; read back
+    by the audit events API. Never a token, never a digest.
+    """
+
+    audit_id: int  # the event id: see admin_token.audit_ids
+    created_at: str  # ISO 8601 UTC with milliseconds and `Z`: the id's millisecond
+    author_id: int
+    author_username: str
+    author_name: str
     token_type: str
-    target: str
-    action: str
-    at: str
+    action: str  # revoked | reset | deleted | expired
+    entity_type: str  # GitLab's class name: Ci::Runner, PersonalAccessToken, User...
+    entity_id: int
+    target_details: str  # what the target is called: a runner's name, a token's name, a username
+    custom_message: str
     request_id: str
+    ip_address: str | None = None
+
+
+class AuditIdTaken(Exception):
+    """The audit put found its id taken (another process minted it in the same millisecond)."""
 
 
 class TokenChanged(Exception):

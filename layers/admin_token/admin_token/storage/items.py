@@ -4,7 +4,8 @@ Table roles and keys (declared in template.yaml, documented in docs/data-model.m
   tokens  - digest (S)                    every token, by the SHA-256 of its plaintext
   users   - user_id (N)                   what feed, incoming email and session tokens point to
   runners - runner_id (N), sk (S)         RUNNER, and the PROJECT#<id> / GROUP#<id> assignments only it owns
-  audit   - audit_id (S)                  one item per successful revoke
+  audit   - audit_id (N)                  one item per successful revoke, and five indexes sorted on
+                                          audit_id (see AUDIT_INDEXES)
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from admin_token.models.records import Record, Runner, User
-from admin_token.storage.base import TOMBSTONE, TOMBSTONE_DAYS, Tombstone
+from admin_token.storage.base import TOMBSTONE, TOMBSTONE_DAYS, AuditRecord, Tombstone
 
 RUNNER_SK = "RUNNER"
 # The tokens table's TTL attribute (template.yaml): only tombstones carry it.
@@ -81,3 +82,65 @@ def runner_items(runner: Runner) -> list[dict[str, Any]]:
 
 def runner_from_item(item: Mapping[str, Any]) -> Runner:
     return Runner.model_validate({**item, "id": item["runner_id"]})
+
+
+# -- the audit table ---------------------------------------------------------------------------
+
+# Every audit item carries this constant: the partition of the index that holds all events, so
+# "everything in a time range" is one Query on id ranges. Revokes are rare (a few per second at
+# the stage's throttle), far below one partition's write limit.
+AUDIT_ALL_ATTRIBUTE = "all_events"
+AUDIT_ALL_VALUE = "all"
+# "<entity_type>#<entity_id>": one entity's events.
+AUDIT_ENTITY_KEY_ATTRIBUTE = "entity_key"
+# Index name -> its partition attribute; each sorts on audit_id and projects ALL (template.yaml).
+AUDIT_INDEXES = {
+    "all-events-by-id": AUDIT_ALL_ATTRIBUTE,
+    "entity-by-id": AUDIT_ENTITY_KEY_ATTRIBUTE,
+    "entity-type-by-id": "entity_type",
+    "author-by-id": "author_id",
+    "token-type-by-id": "token_type",
+}
+
+
+def audit_entity_key(entity_type: str, entity_id: int) -> str:
+    return f"{entity_type}#{entity_id}"
+
+
+def audit_item(record: AuditRecord) -> dict[str, Any]:
+    """The record's item: its fields, one by one, and the indexes' partition attributes."""
+    return {
+        "audit_id": record.audit_id,
+        "created_at": record.created_at,
+        "author_id": record.author_id,
+        "author_username": record.author_username,
+        "author_name": record.author_name,
+        "token_type": record.token_type,
+        "action": record.action,
+        "entity_type": record.entity_type,
+        "entity_id": record.entity_id,
+        "target_details": record.target_details,
+        "custom_message": record.custom_message,
+        "request_id": record.request_id,
+        "ip_address": record.ip_address,  # None is left out of the item
+        AUDIT_ENTITY_KEY_ATTRIBUTE: audit_entity_key(record.entity_type, record.entity_id),
+        AUDIT_ALL_ATTRIBUTE: AUDIT_ALL_VALUE,
+    }
+
+
+def audit_record_from_item(item: Mapping[str, Any]) -> AuditRecord:
+    return AuditRecord(
+        audit_id=int(item["audit_id"]),
+        created_at=str(item["created_at"]),
+        author_id=int(item["author_id"]),
+        author_username=str(item["author_username"]),
+        author_name=str(item["author_name"]),
+        token_type=str(item["token_type"]),
+        action=str(item["action"]),
+        entity_type=str(item["entity_type"]),
+        entity_id=int(item["entity_id"]),
+        target_details=str(item.get("target_details", "")),
+        custom_message=str(item.get("custom_message", "")),
+        request_id=str(item.get("request_id", "")),
+        ip_address=str(item["ip_address"]) if item.get("ip_address") is not None else None,
+    )
