@@ -74,6 +74,8 @@ class ApiResponse:
 def call(function: str, event: dict[str, Any]) -> ApiResponse:
     if function == "LookupFunction":
         from functions.lookup.app import lambda_handler
+    elif function == "AuditEventsFunction":
+        from functions.audit_events.app import lambda_handler
     else:
         from functions.revoke.app import lambda_handler
     raw = lambda_handler(event, FakeLambdaContext(function, memory_limit_in_mb=512, timeout_seconds=10))

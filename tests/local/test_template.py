@@ -59,7 +59,7 @@ def test_policies_keep_their_getatt_references() -> None:
 
 
 def test_function_ids() -> None:
-    assert function_ids(TEMPLATE) == ["LookupFunction", "RevokeFunction"]
+    assert function_ids(TEMPLATE) == ["LookupFunction", "RevokeFunction", "AuditEventsFunction"]
 
 
 def test_table_definitions_are_create_table_arguments() -> None:
@@ -163,6 +163,9 @@ def test_api_routes() -> None:
     assert api_routes(TEMPLATE) == [
         Route("POST", "/api/v4/admin/token", "LookupFunction", "/api/v4/admin/token", "v1"),
         Route("DELETE", "/api/v4/admin/token", "RevokeFunction", "/api/v4/admin/token", "v1"),
+        Route("POST", "/api/v4/admin/tokens/revoke", "RevokeFunction", "/api/v4/admin/tokens/revoke", "v1"),
+        Route("GET", "/api/v4/audit_events", "AuditEventsFunction", "/api/v4/audit_events", "v1"),
+        Route("GET", "/api/v4/audit_events/{id}", "AuditEventsFunction", "/api/v4/audit_events/{id}", "v1"),
     ]
 
 

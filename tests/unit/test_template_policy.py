@@ -94,3 +94,82 @@ def test_events_and_responses_are_never_logged_or_traced() -> None:
     variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["POWERTOOLS_LOGGER_LOG_EVENT"] == "false"
     assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+
+
+# -- the audit events function and the audit table ------------------------------------------------
+
+AUDIT_TABLE_ARNS = [{"Fn::GetAtt": ["AuditTable", "Arn"]}, {"Fn::Sub": "${AuditTable.Arn}/index/*"}]
+CALLER_TABLE_ARNS = [{"Fn::GetAtt": ["TokensTable", "Arn"]}, {"Fn::GetAtt": ["UsersTable", "Arn"]}]
+
+
+def resources(statement: dict[str, Any]) -> list[Any]:
+    resource = statement["Resource"]
+    return resource if isinstance(resource, list) else [resource]
+
+
+def test_the_audit_events_function_only_queries_and_gets_audit_events() -> None:
+    found = statements("AuditEventsFunction")
+    granted = [action for statement in found for action in actions(statement)]
+    assert granted, "AuditEventsFunction has no policy statements to check"
+    for statement in found:
+        assert statement["Effect"] == "Allow"
+        for action in actions(statement):
+            assert not WRITE_VERB.search(action), action
+            assert not (action.startswith("template:") and WRITE_TEMPLATE.search(action)), action
+            assert action != "dynamodb:Scan"
+            assert "*" not in action, action
+        on_audit = [resource for resource in resources(statement) if "AuditTable" in str(resource)]
+        if on_audit:
+            # The audit table and its indexes alone, and only Query and GetItem on them.
+            assert sorted(actions(statement)) == ["dynamodb:GetItem", "dynamodb:Query"]
+            assert resources(statement) == AUDIT_TABLE_ARNS
+        elif any(action.startswith("dynamodb:") for action in actions(statement)):
+            # Authenticating the caller: its token and its user, by key, as the other functions do.
+            assert sorted(actions(statement)) == ["dynamodb:BatchGetItem", "dynamodb:GetItem"]
+            assert resources(statement) == CALLER_TABLE_ARNS
+        else:
+            assert set(actions(statement)) <= READ_ACTIONS
+    assert {"dynamodb:Query", "dynamodb:GetItem"} <= set(granted)
+
+
+def test_only_the_audit_events_function_may_query_and_none_may_scan() -> None:
+    for function in ("LookupFunction", "RevokeFunction", "AuditEventsFunction"):
+        for statement in statements(function):
+            assert "dynamodb:Scan" not in actions(statement), function
+            if "dynamodb:Query" in actions(statement):
+                assert function == "AuditEventsFunction"
+                assert resources(statement) == AUDIT_TABLE_ARNS
+
+
+def test_the_audit_events_function_serves_both_get_routes() -> None:
+    properties = RESOURCES["AuditEventsFunction"]["Properties"]
+    routes = {(event["Properties"]["Method"], event["Properties"]["Path"]) for event in properties["Events"].values()}
+    assert routes == {("get", "/api/v4/audit_events"), ("get", "/api/v4/audit_events/{id}")}
+    full = {**TEMPLATE["Globals"]["Function"], **properties}
+    assert 0 < full["Timeout"] <= 29
+    assert "ReservedConcurrentExecutions" in full
+
+
+def test_every_audit_index_sorts_on_the_event_id_and_projects_everything() -> None:
+    properties = RESOURCES["AuditTable"]["Properties"]
+    assert properties["KeySchema"] == [{"AttributeName": "audit_id", "KeyType": "HASH"}]
+    types = {
+        definition["AttributeName"]: definition["AttributeType"] for definition in properties["AttributeDefinitions"]
+    }
+    assert types["audit_id"] == "N"
+    indexes = {index["IndexName"]: index for index in properties["GlobalSecondaryIndexes"]}
+    partitions = {name: index["KeySchema"][0]["AttributeName"] for name, index in indexes.items()}
+    assert partitions == {
+        "all-events-by-id": "all_events",
+        "entity-by-id": "entity_key",
+        "entity-type-by-id": "entity_type",
+        "author-by-id": "author_id",
+        "token-type-by-id": "token_type",
+    }
+    for index in indexes.values():
+        assert index["KeySchema"][1] == {"AttributeName": "audit_id", "KeyType": "RANGE"}
+        assert index["Projection"] == {"ProjectionType": "ALL"}
+    # The service's own map of indexes is the template's.
+    from admin_token.storage.items import AUDIT_INDEXES
+
+    assert partitions == AUDIT_INDEXES

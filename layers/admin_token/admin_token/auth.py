@@ -15,7 +15,12 @@ from admin_token.storage.items import user_from_item
 
 CREDENTIAL_TYPE = "personal_access_token"
 API_SCOPE = "api"
+READ_API_SCOPE = "read_api"
 ADMIN_MODE_SCOPE = "admin_mode"
+# Scopes that let a token call: the token API needs `api`; a read (the audit events API) takes
+# `read_api` as well, as on GitLab.
+WRITE_SCOPES = frozenset({API_SCOPE})
+READ_SCOPES = frozenset({API_SCOPE, READ_API_SCOPE})
 
 
 @dataclass(frozen=True)
@@ -45,13 +50,17 @@ def authorize(
     token: PersonalAccessToken,
     records: Mapping[RecordKey, Mapping[str, Any]],
     configuration: Configuration,
+    scopes: frozenset[str] = WRITE_SCOPES,
 ) -> Caller:
-    """The rest of spec §2, in its order: the user must exist (401), be active, an admin, and scoped (403)."""
+    """The rest of spec §2, in its order: the user must exist (401), be active, an admin, and scoped (403).
+
+    The token needs one of `scopes`.
+    """
     user_item = records.get(RecordKey("user", token.user_id))
     if user_item is None:
         raise Unauthenticated
     caller = Caller(user_from_item(user_item), token)
-    if not caller.user.active or not caller.user.admin or API_SCOPE not in token.scopes:
+    if not caller.user.active or not caller.user.admin or scopes.isdisjoint(token.scopes):
         raise Forbidden
     if configuration.admin_mode(caller.context) and ADMIN_MODE_SCOPE not in token.scopes:
         raise Forbidden

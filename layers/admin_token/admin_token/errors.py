@@ -77,3 +77,7 @@ class StorageUnavailable(DomainError):
 
 class ConcurrentModification(DomainError):
     """The records changed under a revoke in a way it could not reconcile; the caller may retry."""
+
+
+class AuditEventNotFound(DomainError):
+    """No audit event has this id."""

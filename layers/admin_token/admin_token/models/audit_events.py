@@ -1,0 +1,59 @@
+"""The audit event entity, field for field GitLab's `GET /api/v4/audit_events` shape.
+
+Mapped explicitly from `AuditRecord`: nothing stored leaks into a response by accident (the
+item's index attributes, for one, never do).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from admin_token.audit import AUTHOR_CLASS, EVENT_NAME
+from admin_token.models.entities import Entity
+from admin_token.storage.base import AuditRecord
+
+
+class AuditEventDetails(Entity):
+    event_name: Literal["token_revoked"]
+    author_name: str
+    author_class: Literal["User"]
+    target_id: int
+    target_type: str
+    target_details: str
+    custom_message: str
+    token_type: str
+    action: Literal["revoked", "reset", "deleted", "expired"]
+    request_id: str
+    ip_address: str | None
+
+
+class AuditEventEntity(Entity):
+    id: int
+    author_id: int
+    entity_id: int
+    entity_type: str
+    details: AuditEventDetails
+    created_at: str
+
+    @classmethod
+    def of(cls, record: AuditRecord) -> AuditEventEntity:
+        return cls(
+            id=record.audit_id,
+            author_id=record.author_id,
+            entity_id=record.entity_id,
+            entity_type=record.entity_type,
+            details=AuditEventDetails(
+                event_name=EVENT_NAME,
+                author_name=record.author_name,
+                author_class=AUTHOR_CLASS,
+                target_id=record.entity_id,
+                target_type=record.entity_type,
+                target_details=record.target_details,
+                custom_message=record.custom_message,
+                token_type=record.token_type,
+                action=record.action,  # checked by pydantic against the Literal
+                request_id=record.request_id,
+                ip_address=record.ip_address,
+            ),
+            created_at=record.created_at,
+        )
