@@ -1,11 +1,11 @@
-"""Write `openapi.json` from the two functions' Powertools resolvers, or check it is up to date.
+"""Write `openapi.json` from the functions' Powertools resolvers, or check it is up to date.
 
     .venv/bin/python scripts/openapi.py           # (re)write openapi.json at the repo root
     .venv/bin/python scripts/openapi.py --check   # exit 1 with a diff when openapi.json is stale
 
 Each function's `app.get_openapi_schema()` describes its one route (from the route's decorator
 arguments, see `admin_token.openapi`); Powertools' `OpenAPIMerge` makes them one document, as
-both functions sit behind one REST API.
+all functions sit behind one REST API.
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ for entry in (REPO_ROOT / "layers" / "admin_token", REPO_ROOT):
 def generate() -> str:
     """The text openapi.json should hold, generated now from the resolvers."""
     from admin_token.openapi import merged_document, render
+    from functions.audit_events.app import app as audit_events_app
     from functions.lookup.app import app as lookup_app
     from functions.revoke.app import app as revoke_app
 
-    return render(merged_document([lookup_app, revoke_app], version("admin-token-api")))
+    return render(merged_document([lookup_app, revoke_app, audit_events_app], version("admin-token-api")))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 
 from admin_token.api import TOKEN_PATH, error_status_and_body
 from admin_token.errors import (
+    AuditEventNotFound,
     ConcurrentModification,
     ConfigurationUnavailable,
     DomainError,
@@ -34,6 +35,7 @@ from admin_token.errors import (
 from admin_token.models import entities
 from admin_token.openapi import merged_document, render
 from admin_token.token_types import REGISTRY
+from functions.audit_events.app import app as audit_events_app
 from functions.lookup.app import app as lookup_app
 from functions.revoke.app import app as revoke_app
 
@@ -41,13 +43,16 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 OPENAPI_JSON = REPO_ROOT / "openapi.json"
 SCHEMAS = "#/components/schemas/"
 
+AUDIT_LIST = "/api/v4/audit_events"
+AUDIT_ONE = "/api/v4/audit_events/{id}"
 LOOKUP_STATUSES = {"200", "400", "401", "403", "404", "413", "415", "422", "503"}
-REVOKE_STATUSES = {"204", "400", "401", "403", "404", "409", "413", "415", "422", "503"}
+# 200: a dry run's answer.
+REVOKE_STATUSES = {"200", "204", "400", "401", "403", "404", "409", "413", "415", "422", "503"}
 
 
 @pytest.fixture(scope="module")
 def generated() -> str:
-    return render(merged_document([lookup_app, revoke_app], version("admin-token-api")))
+    return render(merged_document([lookup_app, revoke_app, audit_events_app], version("admin-token-api")))
 
 
 @pytest.fixture(scope="module")
@@ -91,7 +96,7 @@ def test_it_is_a_valid_openapi_3_1_document(document: dict[str, Any]) -> None:
 
 
 def test_both_operations_on_the_one_path(document: dict[str, Any]) -> None:
-    assert list(document["paths"]) == [TOKEN_PATH]
+    assert {TOKEN_PATH, AUDIT_LIST, AUDIT_ONE} <= set(document["paths"])
     assert set(document["paths"][TOKEN_PATH]) == {"post", "delete"}
     assert operation(document, "post")["operationId"] == "lookupToken"
     assert operation(document, "delete")["operationId"] == "revokeToken"
@@ -102,6 +107,10 @@ def test_every_status_of_the_spec_is_documented(document: dict[str, Any]) -> Non
     assert set(operation(document, "delete")["responses"]) == REVOKE_STATUSES
     assert operation(document, "delete")["responses"]["204"].get("content", {}) == {}
     assert "Retry-After" in operation(document, "post")["responses"]["503"]["headers"]
+    revoked = operation(document, "delete")["responses"]["204"]["headers"]
+    assert {"X-Token-Type", "X-Token-Action", "X-Audit-Event-Id"} <= set(revoked)
+    remembered = operation(document, "post")["responses"]["404"]["headers"]
+    assert {"X-Token-Type", "X-Token-Revoked-At", "X-Audit-Event-Id"} <= set(remembered)
 
 
 def test_the_request_body_is_a_token_as_json_or_as_a_form(document: dict[str, Any]) -> None:
@@ -163,6 +172,7 @@ def test_no_validation_artefacts_and_no_dangling_references(document: dict[str, 
     # enable_validation stays off: it would change spec §3's order of checks and error bodies.
     assert not lookup_app._enable_validation
     assert not revoke_app._enable_validation
+    assert not audit_events_app._enable_validation
     schemas = document["components"]["schemas"]
     assert not {"HTTPValidationError", "ValidationError", "ResponseValidationError"} & set(schemas)
     text = json.dumps(document)
@@ -229,3 +239,85 @@ def test_the_script_checks_and_writes(tmp_path: Path, capsys: pytest.CaptureFixt
     assert script.main(["--output", str(stale)]) == 0
     assert script.main(["--check", "--output", str(stale)]) == 0
     assert script.main(["--check"]) == 0
+
+
+# -- the audit events API ------------------------------------------------------------------------
+
+
+def test_the_audit_events_operations(document: dict[str, Any]) -> None:
+    listed, one = document["paths"][AUDIT_LIST], document["paths"][AUDIT_ONE]
+    assert set(listed) == set(one) == {"get"}
+    assert (listed["get"]["operationId"], one["get"]["operationId"]) == ("listAuditEvents", "getAuditEvent")
+    assert set(listed["get"]["responses"]) == {"200", "400", "401", "403", "503"}
+    assert set(one["get"]["responses"]) == {"200", "400", "401", "403", "404", "503"}
+    assert set(listed["get"]["responses"]["200"]["headers"]) == {"Link", "X-Per-Page"}
+    for operation_ in (listed["get"], one["get"]):
+        assert operation_["security"] == [{"PrivateToken": []}, {"BearerToken": []}]
+    parameters = {parameter["name"]: parameter for parameter in listed["get"]["parameters"]}
+    assert set(parameters) == {
+        "created_after", "created_before", "entity_type", "entity_id", "author_id", "token_type", "per_page",
+        "cursor", "page",
+    }  # fmt: skip
+    assert all(parameter["in"] == "query" and not parameter["required"] for parameter in parameters.values())
+    assert parameters["entity_type"]["schema"]["enum"] == sorted(
+        {"PersonalAccessToken", "DeployToken", "User", "Doorkeeper::Application", "Clusters::AgentToken",
+         "Ci::Runner", "Ci::Trigger", "Operations::FeatureFlagsClient"}
+    )  # fmt: skip
+    assert parameters["token_type"]["schema"]["enum"] == sorted(token_type.name for token_type in REGISTRY)
+    [path_parameter] = one["get"]["parameters"]
+    assert (path_parameter["name"], path_parameter["in"], path_parameter["required"]) == ("id", "path", True)
+
+
+def test_an_audit_event_as_the_api_answers_it_matches_the_closed_schema(document: dict[str, Any]) -> None:
+    from admin_token.audit import audit_record
+    from admin_token.models.audit_events import AuditEventEntity
+    from admin_token.models.records import User
+
+    root = User.model_validate(
+        {"id": 1, "username": "root", "name": "Administrator", "state": "active", "created_at": "2024-01-01"}
+    )
+    record = audit_record(
+        caller_user=root,
+        token_type="runner_authentication_token",
+        action="deleted",
+        entity_id=7,
+        target_details="runner-1",
+        request_id="r-1",
+        ip_address=None,
+    )
+    event = AuditEventEntity.of(record).to_json()
+    schemas = document["paths"]
+    one = schemas[AUDIT_ONE]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    listed = schemas[AUDIT_LIST]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert validator(document, one).is_valid(event)
+    assert validator(document, listed).is_valid([event, event])
+    assert not validator(document, one).is_valid({**event, "entity_key": "Ci::Runner#7"})
+    assert not validator(document, one).is_valid({**event, "details": {**event["details"], "digest": "ab"}})
+
+
+@pytest.mark.parametrize(
+    ("error", "status"),
+    [
+        (Unauthenticated(), "401"),
+        (Forbidden(), "403"),
+        (InvalidRequest("per_page is invalid"), "400"),
+        (ConfigurationUnavailable(), "503"),
+        (StorageUnavailable(), "503"),
+    ],
+    ids=lambda value: type(value).__name__ if isinstance(value, DomainError) else value,
+)
+def test_every_audit_events_error_matches_its_documented_status(
+    document: dict[str, Any], error: DomainError, status: str
+) -> None:
+    for path in (AUDIT_LIST, AUDIT_ONE):
+        code, body = error_status_and_body(error)
+        assert str(code) == status
+        schema = document["paths"][path]["get"]["responses"][status]["content"]["application/json"]["schema"]
+        assert validator(document, schema).is_valid(body), (path, body)
+
+
+def test_an_unknown_audit_event_matches_its_documented_404(document: dict[str, Any]) -> None:
+    code, body = error_status_and_body(AuditEventNotFound())
+    schema = document["paths"][AUDIT_ONE]["get"]["responses"]["404"]["content"]["application/json"]["schema"]
+    assert (code, body) == (404, {"message": "404 Audit Event Not Found"})
+    assert validator(document, schema).is_valid(body)
