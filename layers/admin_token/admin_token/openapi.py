@@ -206,7 +206,31 @@ def _body(model: Any, description: str, headers: dict[str, OpenAPIResponseHeader
 _RETRY_AFTER: Final[dict[str, OpenAPIResponseHeader]] = {
     "Retry-After": {"description": "Seconds to wait before retrying.", "schema": {"type": "integer"}},
 }
-_NO_CONTENT: Final[OpenAPIResponse] = {"description": "Revoked, or the revoke was already in effect.", "content": {}}
+_TOKEN_TYPE: Final[dict[str, OpenAPIResponseHeader]] = {
+    "X-Token-Type": {"description": "The type the token's prefix matched.", "schema": {"type": "string"}},
+}
+_REVOKE_HEADERS: Final[dict[str, OpenAPIResponseHeader]] = {
+    **_TOKEN_TYPE,
+    "X-Token-Action": {
+        "description": "What the revoke did (or, for a dry run, would do).",
+        "schema": {"type": "string", "enum": ["revoked", "reset", "deleted", "expired", "already_revoked"]},
+    },
+    "X-Audit-Event-Id": {"description": "The audit event of the change, when something changed.",
+                         "schema": {"type": "string"}},
+}  # fmt: skip
+_REMEMBERED_HEADERS: Final[dict[str, OpenAPIResponseHeader]] = {
+    **_TOKEN_TYPE,
+    "X-Token-Revoked-At": {
+        "description": "Set when an earlier revoke made this token unknown: when (ISO 8601).",
+        "schema": {"type": "string"},
+    },
+    "X-Audit-Event-Id": {"description": "The earlier revoke's audit event.", "schema": {"type": "string"}},
+}
+_NO_CONTENT: Final[OpenAPIResponse] = {
+    "description": "Revoked, or the revoke was already in effect.",
+    "content": {},
+    "headers": _REVOKE_HEADERS,
+}
 
 _SHARED_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
     401: _body(Unauthorized, "No credential, or one that is unknown, revoked, expired or not a personal access token."),
@@ -228,18 +252,42 @@ _SHARED_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
     ),
 }
 
+
+class TargetRecord(_Body):
+    type: str
+    id: int
+
+
+class DryRun(_Body):
+    """What the revoke would do (`dry_run: true`); nothing was written."""
+
+    dry_run: Literal[True]
+    token_type: str
+    action: Literal["revoked", "reset", "deleted", "expired", "already_revoked"]
+    target: TargetRecord | None
+    cascade: list[TargetRecord]
+    revoked_at: str | None = None
+    audit_event_id: int | None = None
+
+
 LOOKUP_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
-    200: _body(TokenEntity, "The token's entity, by type (spec §4)."),
+    200: _body(TokenEntity, "The token's entity, by type (spec §4).", headers=_TOKEN_TYPE),
     400: _body(
         InputError,
         "`token` in the query string, missing from the body, not a string; or a body that is not "
         "valid JSON / UTF-8 / base64 / form data, or not a JSON object.",
     ),
-    404: _body(TokenNotFound, "The token's type matched, but no record holds it."),
+    404: _body(
+        TokenNotFound,
+        "The token's type matched, but no record holds it (an earlier revoke may have made it unknown: "
+        "then `X-Token-Revoked-At` and `X-Audit-Event-Id` say when and which).",
+        headers=_REMEMBERED_HEADERS,
+    ),
     **_SHARED_RESPONSES,
 }
 
 REVOKE_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    200: _body(DryRun, "A dry run: what the revoke would do.", headers=_REVOKE_HEADERS),
     204: _NO_CONTENT,
     400: _body(
         Annotated[InputError | RevokeRefused, _OneOf],
@@ -251,7 +299,8 @@ REVOKE_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
     404: _body(
         Annotated[TokenNotFound | FeatureDisabled, _OneOf],
         "The `api_admin_token_revoke` flag is off for this caller (before the token is examined), "
-        "or no record holds the token.",
+        "or no record holds the token (headers as for lookup).",
+        headers=_REMEMBERED_HEADERS,
     ),
     409: _body(Conflict, "The token kept changing during the revoke; retrying is safe."),
     **_SHARED_RESPONSES,
@@ -265,13 +314,22 @@ _TOKEN_PROPERTY: Final = {
     "description": "The plaintext token to identify. Never in the query string: that answers 400.",
 }
 _EXAMPLE: Final = {"token": "glrt-t1_exampleRunnerToken"}  # matches no demo record: safe to fuzz with
+_DRY_RUN_PROPERTY: Final = {
+    "type": "boolean",
+    "default": False,
+    "description": "DELETE only: run every check, write nothing, answer 200 with what would happen.",
+}
 
 REQUEST_BODY: Final[dict[str, Any]] = {
     "required": True,
     "description": "The token to identify, as JSON or as a form. A body without `token` answers 400.",
     "content": {
         _JSON: {
-            "schema": {"type": "object", "properties": {"token": _TOKEN_PROPERTY}, "required": ["token"]},
+            "schema": {
+                "type": "object",
+                "properties": {"token": _TOKEN_PROPERTY, "dry_run": _DRY_RUN_PROPERTY},
+                "required": ["token"],
+            },
             "example": _EXAMPLE,
         },
         _FORM: {
