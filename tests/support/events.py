@@ -78,7 +78,7 @@ def proxy_event(
 
 def bulk_event(body: Any, credential: str | None, *, raw_body: str | None = None, **event: Any) -> dict[str, Any]:
     """A bulk revoke: `POST /api/v4/admin/tokens/revoke` with a JSON body."""
-    headers = {"PRIVATE-TOKEN": credential} if credential else {}
+    headers = {**({"PRIVATE-TOKEN": credential} if credential else {}), **event.pop("headers", {})}
     built = proxy_event("POST", body=body if raw_body is None else None, raw_body=raw_body, headers=headers, **event)
     built["path"] = built["resource"] = BULK_REVOKE_PATH
     built["requestContext"]["path"] = "/v1" + BULK_REVOKE_PATH
