@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
 from admin_token.config import reset_configuration_cache
+from admin_token.models.audit_queries import encode_cursor
 from admin_token_local.appconfig_standin import AppConfigStandIn
 from tests.integration.conftest import DEFAULT_FLAGS, call
-from tests.support.demo import ADMIN, PROJECT_RUNNER, SHARED_RUNNER
+from tests.support.demo import ADMIN, AGENT, PROJECT_RUNNER, SHARED_RUNNER
 from tests.support.events import BULK_REVOKE_PATH, EVENTS_DIR, TOKEN_PATH, load_event, proxy_event
 
 GITLAB_URL = "https://gitlab.example.com"  # template.yaml's GitLabUrl default
@@ -87,6 +89,8 @@ class Expected:
     headers: dict[str, Any] = field(default_factory=dict)  # headers the answer must carry (ANY: any value)
     method: str | None = None  # when not the function's usual one
     path: str = TOKEN_PATH
+    resource: str | None = None  # the route's resource path, when it has path parameters
+    minted: tuple[int, ...] = ()  # audit event ids the `before` revokes get, in order (pinned, so exact)
 
 
 SHARED_RUNNER_ENTITY = {
@@ -103,6 +107,31 @@ SHARED_RUNNER_ENTITY = {
     "created_at": "2024-01-01T00:00:00.000Z",
 }
 SHARED_RUNNER_UNTOUCHED = AfterLookup(SHARED_RUNNER, 200, SHARED_RUNNER_ENTITY)
+
+AUDIT_EVENTS_PATH = "/api/v4/audit_events"
+# Event ids of 2026-11-28T12:00:00.000Z (its millisecond since 2020, shifted 12 bits, plus 1, 2, 3).
+AUDIT_IDS = (893052518400001, 893052518400002, 893052518400003)
+# Spec §5's event for the second of the pinned revokes: runner 1, unregistered by root.
+SHARED_RUNNER_REVOKED = {
+    "id": AUDIT_IDS[1],
+    "author_id": 1,
+    "entity_id": 1,
+    "entity_type": "Ci::Runner",
+    "details": {
+        "event_name": "token_revoked",
+        "author_name": "Administrator",
+        "author_class": "User",
+        "target_id": 1,
+        "target_type": "Ci::Runner",
+        "target_details": "runner-1",
+        "custom_message": "Deleted runner 1 (runner authentication token revoked)",
+        "token_type": "runner_authentication_token",
+        "action": "deleted",
+        "request_id": ANY,  # the earlier revoke's own request
+        "ip_address": "127.0.0.1",
+    },
+    "created_at": "2026-11-28T12:00:00.000Z",
+}
 
 EXPECTED: dict[str, Expected] = {
     # --- One lookup per token type of spec §4, in matching order --------------------------------
@@ -359,6 +388,37 @@ EXPECTED: dict[str, Expected] = {
         method="POST",
         path=BULK_REVOKE_PATH,
     ),
+    # --- Audit events (GitLab's shape): three revokes first, their event ids pinned ----------------
+    "audit-events-runners.json": Expected(
+        "AuditEventsFunction",
+        200,
+        [SHARED_RUNNER_REVOKED],  # the newest runner event; the agent's is filtered out
+        before=(PROJECT_RUNNER, SHARED_RUNNER, AGENT),
+        minted=AUDIT_IDS,
+        path=AUDIT_EVENTS_PATH,
+        headers={
+            "X-Per-Page": "1",
+            # More remain (runner 2's): the same query from where this page ended, on the caller's host.
+            "Link": f"<https://1234567890.execute-api.us-east-1.amazonaws.com/v1{AUDIT_EVENTS_PATH}"
+            f'?cursor={encode_cursor(AUDIT_IDS[1])}&per_page=1&entity_type=Ci%3A%3ARunner>; rel="next"',
+        },
+    ),
+    "audit-event-by-id.json": Expected(
+        "AuditEventsFunction",
+        200,
+        SHARED_RUNNER_REVOKED,
+        before=(PROJECT_RUNNER, SHARED_RUNNER, AGENT),
+        minted=AUDIT_IDS,
+        path=f"{AUDIT_EVENTS_PATH}/{AUDIT_IDS[1]}",
+        resource=f"{AUDIT_EVENTS_PATH}/{{id}}",
+    ),
+    "audit-event-not-found.json": Expected(
+        "AuditEventsFunction",
+        404,
+        {"message": "404 Audit Event Not Found"},
+        path=f"{AUDIT_EVENTS_PATH}/893052518400099",
+        resource=f"{AUDIT_EVENTS_PATH}/{{id}}",
+    ),
     "revoke-flag-off.json": Expected(
         "RevokeFunction",
         404,
@@ -368,7 +428,7 @@ EXPECTED: dict[str, Expected] = {
     ),
 }
 
-METHOD_OF = {"LookupFunction": "POST", "RevokeFunction": "DELETE"}
+METHOD_OF = {"LookupFunction": "POST", "RevokeFunction": "DELETE", "AuditEventsFunction": "GET"}
 PROXY_EVENT_KEYS = {
     "resource",
     "path",
@@ -416,17 +476,27 @@ def test_event_file_is_a_complete_rest_proxy_event(name: str) -> None:
     expected = EXPECTED[name]
     method = expected.method or METHOD_OF[expected.function]
     path = expected.path
+    resource = expected.resource or path
 
     assert set(event) == PROXY_EVENT_KEYS
     assert set(event["requestContext"]) == REQUEST_CONTEXT_KEYS
-    assert (event["resource"], event["path"]) == (path, path)
-    assert event["requestContext"]["resourcePath"] == path
+    assert (event["resource"], event["path"]) == (resource, path)
+    assert event["requestContext"]["resourcePath"] == resource
     assert event["requestContext"]["path"] == f"/{event['requestContext']['stage']}{path}"
     assert event["httpMethod"] == event["requestContext"]["httpMethod"] == method
     assert event["isBase64Encoded"] is False
-    assert isinstance(event["body"], str)
-    json.loads(event["body"])
-    assert event["headers"]["Content-Type"] == "application/json"
+    if method == "GET":
+        # A GET has no body; its path parameters are what the resource's {names} matched.
+        assert event["body"] is None
+        assert "Content-Type" not in event["headers"]
+        names = re.findall(r"\{(\w+)\}", resource)
+        segments = dict(zip(resource.split("/"), path.split("/"), strict=True))
+        expected_parameters = {name: segments["{" + name + "}"] for name in names} or None
+        assert event["pathParameters"] == expected_parameters
+    else:
+        assert isinstance(event["body"], str)
+        json.loads(event["body"])
+        assert event["headers"]["Content-Type"] == "application/json"
     assert event["multiValueHeaders"] == {name: [value] for name, value in event["headers"].items()}
     query = event["queryStringParameters"]
     multi_query = event["multiValueQueryStringParameters"]
@@ -439,8 +509,13 @@ def test_request_ids_are_distinct() -> None:
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_replay_event(name: str, tables: dict[str, str], appconfig: AppConfigStandIn) -> None:
+def test_replay_event(
+    name: str, tables: dict[str, str], appconfig: AppConfigStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
     expected = EXPECTED[name]
+    if expected.minted:
+        minted = iter(expected.minted)
+        monkeypatch.setattr("admin_token.audit.next_audit_id", lambda now=None: next(minted))
     if expected.flags is not None:
         appconfig.set_document({**copy.deepcopy(DEFAULT_FLAGS), **copy.deepcopy(expected.flags)})
         reset_configuration_cache()

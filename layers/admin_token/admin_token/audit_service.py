@@ -60,6 +60,7 @@ def get_audit_event(
     record = (log or default_audit_log()).get_event(parse_event_id(event_id))
     if record is None:
         raise AuditEventNotFound
+    metrics.add_metric(name="AuditEventRead", unit=MetricUnit.Count, value=1)
     logger.info("Audit event read", extra={"caller_id": caller.user.id, "audit_event_id": record.audit_id})
     return AuditEventEntity.of(record).to_json()
 
