@@ -588,3 +588,29 @@ def test_the_scan_finds_a_plaintext_planted_in_every_channel(
         Key={"user_id": 2}, UpdateExpression="SET notes = :n", ExpressionAttributeValues={":n": {"x": [demo.AGENT]}}
     )
     assert [finding.channel for finding in find_needles(table_texts(db, count=False), [demo.AGENT])] == ["UsersTable"]
+
+
+# -- bulk revoke (issue 7) --------------------------------------------------------------------
+
+
+def test_a_bulk_revoke_of_every_token_emits_and_stores_no_plaintext_and_answers_no_digest(
+    capture: Capture, db: Tables, new_secrets: list[str]
+) -> None:
+    from admin_token.digests import token_digest
+    from tests.support.events import bulk_event
+
+    # The administrator's own token last: it is revoked in the bulk too.
+    tokens = [token for token in ALL_TOKENS if token != demo.ADMIN] + [demo.ADMIN]
+    near_misses = [token + "0" for token in tokens[:5]]
+    body = {"tokens": [*tokens, *near_misses, tokens[0]]}
+
+    dry = capture.call(REVOKE, bulk_event({**body, "dry_run": True}, demo.ADMIN))
+    real = capture.call(REVOKE, bulk_event(body, demo.ADMIN))
+    again = capture.call(REVOKE, bulk_event(body, demo.ADMIN))  # the caller's token is now revoked: 401
+
+    assert (dry.status, real.status, again.status) == (200, 200, 401)
+    assert real.body["summary"]["duplicate"] == 1
+    answers = json.dumps([dry.body, real.body])
+    assert not [token for token in (*tokens, *near_misses) if token_digest(token) in answers]
+    scan_tables(db, extra=tuple(new_secrets))
+    assert_no_plaintext(capture, *near_misses, *new_secrets)
