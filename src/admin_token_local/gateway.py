@@ -160,7 +160,9 @@ def build_event(
             },
             "domainName": host,
             "domainPrefix": host.split(".", 1)[0].split(":", 1)[0],
-            "path": f"/{route.stage}{path}",
+            # The path the client requested. serve answers at the root, as a custom domain with no
+            # base path does (on an execute-api host, API Gateway puts the stage in front).
+            "path": path,
             "resourcePath": route.resource_path,
             "httpMethod": method,
             "apiId": LOCAL_API_ID,

@@ -114,7 +114,7 @@ def test_the_event_is_a_full_rest_v1_proxy_event(gateway: LocalApiGateway) -> No
     context = event["requestContext"]
     assert set(context) >= REQUEST_CONTEXT_KEYS
     assert context["stage"] == "test"
-    assert context["path"] == "/test/echo"
+    assert context["path"] == "/echo"  # as the client sent it: serve has no stage in its URLs
     assert context["resourcePath"] == "/echo"
     assert context["httpMethod"] == "POST"
     assert context["protocol"] == "HTTP/1.1"
