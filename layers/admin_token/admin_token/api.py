@@ -135,6 +135,16 @@ class TokenResolver(APIGatewayRestResolver):
         self.allowed_methods.setdefault(rule.rstrip("/") or "/", []).extend(m.upper() for m in methods)
         return super().route(rule, method, *args, **kwargs)
 
+    @staticmethod
+    def _compile_regex(rule: str, base_regex: str = "^{}/*$") -> re.Pattern[str]:
+        """A rule's regex, where `<name>` is one whole path segment, whatever it holds.
+
+        As API Gateway's `{name}`: Powertools' own pattern leaves out characters such as `"`, and a
+        path it cannot route never reaches the handler, whose checks (the caller first) then never run.
+        """
+        # Not escaped, as in Powertools: its own catch-all route is the rule `.*`.
+        return re.compile(base_regex.format(re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", rule)))
+
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         problem = malformed_event(event)
         if problem is not None:
@@ -146,14 +156,9 @@ class TokenResolver(APIGatewayRestResolver):
     def unmatched(self) -> Response[Any]:
         """No route for this method and path: 405 if the path is served with other methods, else 404."""
         path = self.current_event.path.rstrip("/") or "/"
-        served = [
-            (rule, methods) for rule, methods in self.allowed_methods.items() if _rule_pattern(rule).fullmatch(path)
-        ]
-        allowed = served[0][1] if served else None
-        parameters = re.findall(r"<(\w+)>", served[0][0]) if served else []
-        if allowed and self.current_event.http_method.upper() in allowed and parameters:
-            # A served route, but a path parameter holding characters Powertools does not route.
-            return _rejected(HTTPStatus.BAD_REQUEST, {"error": f"{parameters[0]} is invalid"})
+        allowed = next(
+            (methods for rule, methods in self.allowed_methods.items() if _rule_pattern(rule).fullmatch(path)), None
+        )
         if allowed:
             body = {"error": "405 Method Not Allowed"}
             return _rejected(HTTPStatus.METHOD_NOT_ALLOWED, body, {"Allow": ", ".join(allowed)})
