@@ -77,6 +77,7 @@ def revoke_token(request: TokenRequest, store: TokenStore | None = None) -> Revo
     except TokenNotFound as not_found:
         # _identify has checked dry_run by now. A dry run of a remembered revoke says what it did.
         if not_found.tombstone is not None and request.check_dry_run():
+            metrics.add_metric(name="RevokeDryRun", unit=MetricUnit.Count, value=1)
             return remembered(not_found.tombstone, dry_run=True)
         raise
     outcome = carry_out(
