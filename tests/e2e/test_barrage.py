@@ -22,11 +22,11 @@ from urllib.parse import quote
 import boto3
 import pytest
 
-from admin_token_local.dynamodb_local import EmbeddedDynamoDB
 from admin_token_local.template import table_names
 from tests.conftest import TEMPLATE
 from tests.e2e.conftest import ServeProcess, plaintexts_in, start_serve
 from tests.support import demo
+from tests.support.dynamodb_process import dynamodb_in_its_own_process
 from tests.support.plaintexts import DEMO_SEED, seed_plaintexts
 
 pytestmark = pytest.mark.e2e
@@ -55,9 +55,8 @@ SEED_TOKENS = seed_plaintexts()
 
 @pytest.fixture(scope="module")
 def dynamodb() -> Iterator[str]:
-    database = EmbeddedDynamoDB()
-    yield database.start()
-    database.stop()
+    with dynamodb_in_its_own_process() as endpoint:
+        yield endpoint
 
 
 @pytest.fixture(scope="module")
