@@ -27,8 +27,9 @@ $(STAMP): pyproject.toml
 run: install
 	$(BIN)/admin-token-api serve --host $(HOST) --port $(PORT)
 
+# One worker per core; a test module stays on one worker (module-scoped servers start once).
 test: install lint typecheck cfn-lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --dist loadfile
 
 lint: install
 	$(BIN)/ruff check .
