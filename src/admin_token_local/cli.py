@@ -119,7 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=_serve)
 
     invoke = command("invoke", "run one function once on an event, like `sam local invoke`")
-    invoke.add_argument("function", metavar="FUNCTION_LOGICAL_ID", help="LookupFunction or RevokeFunction")
+    invoke.add_argument(
+        "function", metavar="FUNCTION_LOGICAL_ID", help="LookupFunction, RevokeFunction or AuditEventsFunction"
+    )
     invoke.add_argument("--event", type=Path, metavar="FILE", required=True, help="API Gateway proxy event (JSON)")
     invoke.add_argument("--seed", type=Path, metavar="FILE", help="seed file to load (default: the demo data)")
     invoke.add_argument("--feature-flags", type=Path, metavar="FILE", help=flags_help)

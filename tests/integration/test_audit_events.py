@@ -671,3 +671,11 @@ def test_a_repeated_parameter_is_400_naming_it(mixed: list[AuditRecord]) -> None
 def test_unknown_parameters_are_ignored_and_page_1_is_accepted(mixed: list[AuditRecord]) -> None:
     response = list_events(page="1", order_by="id", sort="desc", token="glpat-notLogged")
     assert (response.status, len(response.body)) == (200, len(mixed))
+
+
+def test_a_page_costs_the_callers_two_reads_and_one_query(
+    mixed: list[AuditRecord], operations: list[dict[str, Any]]
+) -> None:
+    assert list_events(per_page="3").status == 200
+    assert [call["operation"] for call in operations] == ["BatchGetItem", "BatchGetItem", "Query"]
+    assert operations[-1]["index"] == "all-events-by-id"
