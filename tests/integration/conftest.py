@@ -172,7 +172,9 @@ def dynamodb_work(tables: dict[str, str]) -> Iterator[list[tuple[str, int]]]:
         size = sum(len(request["Keys"]) for request in params.get("RequestItems", {}).values())
         calls.append((model.name, size or len(params.get("TransactItems", []))))
 
+    # before-parameter-build is given the operation's own parameters (RequestItems, TransactItems);
+    # before-call is given the serialized HTTP request, in which neither is found.
     events = default_store().client.meta.events
-    events.register("before-call.dynamodb", record)
+    events.register("before-parameter-build.dynamodb", record)
     yield calls
-    events.unregister("before-call.dynamodb", record)
+    events.unregister("before-parameter-build.dynamodb", record)
