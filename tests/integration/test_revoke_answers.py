@@ -175,6 +175,7 @@ def test_a_token_a_revoke_made_unknown_is_remembered(api: Api, db: Tables, kind:
         assert (response.status, response.body) == (404, NOT_FOUND)
         assert response.headers["X-Token-Type"] == token_type
         assert response.headers["X-Audit-Event-Id"] == audit_id
+        assert response.headers["X-Token-Revoked-At"] == db.audit_records()[0]["created_at"]
         revoked_at = datetime.fromisoformat(response.headers["X-Token-Revoked-At"])
         assert abs(revoked_at - datetime.now(UTC)) < timedelta(minutes=1)
     # And a dry run says it is already revoked, and by what

@@ -27,7 +27,6 @@ from admin_token.errors import (
     TokenNotFound,
     UnsupportedTokenType,
 )
-from admin_token.models.entities import gitlab_timestamp
 from admin_token.models.requests import TokenRequest
 from admin_token.models.results import RevokeOutcome
 from admin_token.observability import logger, metrics
@@ -165,7 +164,7 @@ def _tombstone(
     return Tombstone(
         token_type=token_type.name,
         action=plan.action,
-        revoked_at=gitlab_timestamp(context.now),
+        revoked_at=record.created_at,  # the audit event's own time: the two always agree
         audit_event_id=record.audit_id,
         target=(plan.target.type, plan.target.id),
         cascade=tuple((part.type, part.id) for part in plan.cascade),
