@@ -59,6 +59,7 @@ e2e: install
 
 bench: install
 	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench_bulk.py
 
 $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)

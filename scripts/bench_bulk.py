@@ -33,9 +33,19 @@ def _tokens(count: int) -> list[str]:
 def _seed(count: int) -> dict[str, Any]:
     demo = json.loads((ROOT / "demo" / "seed.json").read_text(encoding="utf-8"))
     demo["personal_access_tokens"] = demo.get("personal_access_tokens", []) + [
-        {"id": 100_000 + number, "user_id": 2, "name": f"bench-{number}", "description": "", "token": token,
-         "scopes": ["api"], "expires_at": None, "revoked": False, "impersonation": False,
-         "created_at": "2026-01-01T00:00:00Z", "last_used_at": None}  # fmt: skip
+        {
+            "id": 100_000 + number,
+            "user_id": 2,
+            "name": f"bench-{number}",
+            "description": "",
+            "token": token,
+            "scopes": ["api"],
+            "expires_at": None,
+            "revoked": False,
+            "impersonation": False,
+            "created_at": "2026-01-01T00:00:00Z",
+            "last_used_at": None,
+        }
         for number, token in enumerate(_tokens(count))
     ]
     return demo
@@ -133,7 +143,9 @@ def main() -> None:
     print(f"bulk revoke of {args.tokens} tokens, {args.runs} runs, fresh tables and process each, interleaved")
     print(f"  one bulk call:      {figure(seconds['bulk'])}")
     print(f"  {args.tokens} single DELETEs: {figure(seconds['single'])}")
-    print(f"  function CPU: bulk {statistics.median(cpu['bulk']):.2f} s, single {statistics.median(cpu['single']):.2f} s")
+    print(
+        f"  function CPU: bulk {statistics.median(cpu['bulk']):.2f} s, single {statistics.median(cpu['single']):.2f} s"
+    )
     print(f"  ratio bulk/single:  {statistics.median(ratios):.3f} ({min(ratios):.3f}-{max(ratios):.3f}); goal <= 0.2")
 
 
