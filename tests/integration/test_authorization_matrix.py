@@ -29,8 +29,10 @@ REFUSED = {
 # Pairs of targets of one type: one that exists, one that does not.
 TARGETS = {
     "runner": (demo.PROJECT_RUNNER, "glrt-doesNotExistRunner000"),
-    "personal access token": (demo.ALICE_PAT, "glpat-doesNotExistPat00000"),
-    "deploy token": (demo.PROJECT_DEPLOY, "gldt-doesNotExistDeploy000"),
+    # Targets that are no caller's credential: a caller asking about its own token reads one key
+    # fewer (the two digests are the same), and learns nothing it did not know.
+    "personal access token": (demo.ALICE_IMPERSONATION, "glpat-doesNotExistPat00000"),
+    "deploy token": (demo.GROUP_DEPLOY, "gldt-doesNotExistDeploy000"),
     "feed token": (demo.ALICE_FEED, "glft-doesNotExistFeed00000"),
     "session": (demo.ALICE_SESSION, "_gitlab_session=0000000000000000"),
 }

@@ -45,11 +45,10 @@ def test_revoking_a_runner_writes_one_audit_record(api: Api, db: Tables) -> None
     [audit] = db.audit_records()
     assert audit["action"] == "deleted"
     assert audit["token_type"] == "runner_authentication_token"
-    assert audit["target"] == "runner:1"
-    assert audit["actor_user_id"] == 1
-    assert audit["actor_username"] == "root"
+    assert (audit["entity_type"], audit["entity_id"]) == ("Ci::Runner", 1)
+    assert (audit["author_id"], audit["author_username"]) == (1, "root")
     assert audit["request_id"]
-    assert audit["at"]
+    assert audit["created_at"]
 
 
 def test_revoking_a_deleted_runner_again_is_not_found(api: Api, db: Tables) -> None:
