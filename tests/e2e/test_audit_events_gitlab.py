@@ -61,6 +61,15 @@ def client(serving: ServeProcess) -> gitlab.Gitlab:
     return gitlab.Gitlab(serving.server.url, private_token=demo.ADMIN_READ_API)
 
 
+def quiet_log_position(serving: ServeProcess) -> int:
+    """Where serve's access log stands once the lines of earlier requests have all arrived."""
+    seen, deadline = -1, time.monotonic() + 5
+    while len(serving.stderr) != seen and time.monotonic() < deadline:
+        seen = len(serving.stderr)
+        time.sleep(0.2)
+    return seen
+
+
 def audit_requests(serving: ServeProcess, start: int) -> list[str]:
     """What serve's access log recorded from line `start` on: method, route and status."""
     lines = serving.stderr[start:]
@@ -71,7 +80,7 @@ def audit_requests(serving: ServeProcess, start: int) -> list[str]:
 def test_python_gitlab_lists_every_event_once_newest_first(
     serving: ServeProcess, revoked: list[int], per_page: int | None
 ) -> None:
-    start = len(serving.stderr)
+    start = quiet_log_position(serving)
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # e.g. "The base URL in the server response differs..."
         kwargs = {"per_page": per_page} if per_page else {}
