@@ -12,6 +12,7 @@ import contextlib
 import dataclasses
 import importlib.metadata
 import json
+import os
 import shlex
 import signal
 import sys
@@ -133,6 +134,23 @@ def build_parser() -> argparse.ArgumentParser:
         "--dynamodb-endpoint", metavar="URL", help="DynamoDB endpoint; missing tables are created (default: AWS)"
     )
     seed.set_defaults(run=_seed)
+
+    report = commands.add_parser(
+        "revoke-report",
+        help="revoke what secret scanners found (gitleaks, GitLab secret detection, trufflehog reports)",
+        description="Reads scanner reports, sends every token with a known prefix to the bulk revoke endpoint "
+        "(in batches of 1,000, each token once) and prints what happened to each finding. The administrator's "
+        "token comes from the GITLAB_TOKEN environment variable. Exit 0 when every finding is revoked, reset, "
+        "deleted, expired, already revoked, not found or skipped; 1 when any was refused or failed; 2 for a "
+        "usage error or an unreadable report.",
+    )
+    report.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="scanner report files")
+    report.add_argument(
+        "--url", required=True, help="the service's base URL, without /api/v4 (e.g. http://127.0.0.1:3000)"
+    )
+    report.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
+    report.add_argument("--output", type=Path, metavar="FILE", help="write a JSON result per finding to FILE")
+    report.set_defaults(run=_revoke_report)
     return parser
 
 
@@ -404,6 +422,39 @@ def _invoke(args: argparse.Namespace) -> int:
     except (TypeError, ValueError) as error:
         raise CliError(f"{args.function} returned a response that is not JSON: {error}") from None
     return 0
+
+
+def _revoke_report(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from admin_token_local.report_revoker import ReportError, RevokeError, revoke_report
+
+    credential = os.environ.get("GITLAB_TOKEN", "").strip()
+    if not credential:
+        print(f"{PROG}: error: set GITLAB_TOKEN to the administrator's personal access token", file=sys.stderr)
+        return 2
+    if not args.url.startswith(("http://", "https://")):
+        print(f"{PROG}: error: --url must start with http:// or https://", file=sys.stderr)
+        return 2
+    try:
+        return revoke_report(
+            args.reports,
+            url=args.url,
+            credential=credential,
+            dry_run=args.dry_run,
+            output=args.output,
+            console=Console(),
+            errors=Console(stderr=True),
+        )
+    except ReportError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except RevokeError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    except OSError as error:  # --output not writable
+        print(f"{PROG}: error: cannot write {args.output}: {_reason(error)}", file=sys.stderr)
+        return 2
 
 
 def _seed(args: argparse.Namespace) -> int:
