@@ -69,60 +69,36 @@ def main() -> None:
         child(args.child)
         return
 
-    from admin_token_local.appconfig_standin import AppConfigStandIn
-    from admin_token_local.dynamodb_local import EmbeddedDynamoDB, create_tables
+    from bench_backends import local_backends
+
     from admin_token_local.seed import DEMO_SEED_PATH, load_seed_file, write_seed
-    from admin_token_local.template import feature_flags_document, function_environment, load_template, table_names
 
-    template = load_template(ROOT / "template.yaml")
-    environment = {
-        **os.environ,
-        **function_environment(template, "LookupFunction", os.environ),
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-    os.environ.update(environment)
-    dynamodb = EmbeddedDynamoDB()
-    endpoint = dynamodb.start()
-    names = table_names(template)
-    create_tables(endpoint, template, names)
-    write_seed(load_seed_file(DEMO_SEED_PATH), endpoint_url=endpoint, table_names=names)
-    appconfig = AppConfigStandIn(
-        feature_flags_document(template),
-        application=environment["APPCONFIG_APPLICATION"],
-        environment=environment["APPCONFIG_ENVIRONMENT"],
-        profile=environment["APPCONFIG_CONFIGURATION"],
-    )
-    environment["AWS_ENDPOINT_URL_APPCONFIGDATA"] = appconfig.start()
-    environment["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    with local_backends("LookupFunction") as backends:
+        write_seed(load_seed_file(DEMO_SEED_PATH), endpoint_url=backends.dynamodb_endpoint,
+                   table_names=backends.table_names)  # fmt: skip
+        _measure(args.cold_runs, backends.environment)
 
-    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {args.cold_runs} cold starts per function")
+
+def _measure(cold_runs: int, environment: dict[str, str]) -> None:
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores; {cold_runs} cold starts per function")
     print(f"{'function':<20}{'init ms':>10}{'first ms':>10}{'warm ms':>10}{'peak MiB':>10}   (medians)")
-    try:
-        for function_id in EVENTS:
-            runs = []
-            for _ in range(args.cold_runs):
-                output = subprocess.run(  # noqa: S603 - our own script, with our own interpreter
-                    [sys.executable, __file__, "--child", function_id],
-                    env=environment, capture_output=True, text=True, check=True,
-                )  # fmt: skip
-                runs.append(json.loads(output.stdout.strip().splitlines()[-1]))
+    for function_id in EVENTS:
+        runs = []
+        for _ in range(cold_runs):
+            output = subprocess.run(  # noqa: S603 - our own script, with our own interpreter
+                [sys.executable, __file__, "--child", function_id],
+                env=environment, capture_output=True, text=True, check=True,
+            )  # fmt: skip
+            runs.append(json.loads(output.stdout.strip().splitlines()[-1]))
 
-            def median_ms(key: str, of: list[dict[str, float]] = runs) -> float:
-                return statistics.median(run[key] for run in of) * 1000
+        def median_ms(key: str, of: list[dict[str, float]] = runs) -> float:
+            return statistics.median(run[key] for run in of) * 1000
 
-            peak = statistics.median(run["peak_mib"] for run in runs)
-            print(
-                f"{function_id:<20}{median_ms('init'):>10.0f}{median_ms('first'):>10.1f}"
-                f"{median_ms('warm'):>10.1f}{peak:>10.0f}"
-            )
-    finally:
-        appconfig.stop()
-        dynamodb.stop()
+        peak = statistics.median(run["peak_mib"] for run in runs)
+        print(
+            f"{function_id:<20}{median_ms('init'):>10.0f}{median_ms('first'):>10.1f}"
+            f"{median_ms('warm'):>10.1f}{peak:>10.0f}"
+        )
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
 import subprocess
 import sys
@@ -87,54 +86,30 @@ def main() -> None:
         child(args.child, args.tokens)
         return
 
-    from admin_token_local.appconfig_standin import AppConfigStandIn
-    from admin_token_local.dynamodb_local import EmbeddedDynamoDB, reset_tables
+    from bench_backends import local_backends
+
+    from admin_token_local.dynamodb_local import reset_tables
     from admin_token_local.seed import parse_seed, write_seed
-    from admin_token_local.template import feature_flags_document, function_environment, load_template, table_names
+    from admin_token_local.template import load_template
 
     template = load_template(ROOT / "template.yaml")
-    environment = {
-        **os.environ,
-        **function_environment(template, "RevokeFunction", os.environ),
-        "AWS_ACCESS_KEY_ID": "bench",
-        "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
-        "POWERTOOLS_METRICS_DISABLED": "true",
-        "POWERTOOLS_LOG_LEVEL": "WARNING",
-    }
-    os.environ.update(environment)
-    dynamodb = EmbeddedDynamoDB()
-    endpoint = dynamodb.start()
-    names = table_names(template)
     seed = parse_seed(_seed(args.tokens))
-    appconfig = AppConfigStandIn(
-        feature_flags_document(template),
-        application=environment["APPCONFIG_APPLICATION"],
-        environment=environment["APPCONFIG_ENVIRONMENT"],
-        profile=environment["APPCONFIG_CONFIGURATION"],
-    )
-    environment["AWS_ENDPOINT_URL_APPCONFIGDATA"] = appconfig.start()
-    environment["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     seconds: dict[str, list[float]] = {"bulk": [], "single": []}
     cpu: dict[str, list[float]] = {"bulk": [], "single": []}
-    try:
+    with local_backends("RevokeFunction") as backends:
         for _ in range(args.runs):
             for kind in seconds:
-                reset_tables(endpoint, template, names)
-                write_seed(seed, endpoint_url=endpoint, table_names=names)
+                reset_tables(backends.dynamodb_endpoint, template, backends.table_names)
+                write_seed(seed, endpoint_url=backends.dynamodb_endpoint, table_names=backends.table_names)
                 output = subprocess.run(  # noqa: S603 - our own script, with our own interpreter
                     [sys.executable, __file__, "--child", kind, "--tokens", str(args.tokens)],
-                    env=environment, capture_output=True, text=True, check=False,
+                    env=backends.environment, capture_output=True, text=True, check=False,
                 )  # fmt: skip
                 if output.returncode != 0:
                     raise SystemExit(f"{kind} run failed:\n{output.stderr[-3000:]}")
                 figures = json.loads(output.stdout.strip().splitlines()[-1])
                 seconds[kind].append(figures["seconds"])
                 cpu[kind].append(figures["cpu"])
-    finally:
-        appconfig.stop()
-        dynamodb.stop()
 
     def figure(values: list[float]) -> str:
         return f"{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"

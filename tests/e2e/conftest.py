@@ -20,7 +20,7 @@ from typing import IO, Any
 import pytest
 
 from admin_token.digests import token_digest
-from tests.support.plaintexts import seed_plaintexts
+from tests.support.plaintexts import DEMO_SEED, seed_plaintexts
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = Path(sys.executable).with_name("admin-token-api")
@@ -118,6 +118,15 @@ def serve_process() -> Iterator[ServeProcess]:
     yield serving
     serving.stop()
     # Whatever the e2e tests sent it, serve printed no token and no digest beyond its banner.
+    assert plaintexts_in(serving.output_after_banner(), seed_plaintexts()) == []
+
+
+@pytest.fixture(scope="module")
+def seeded_serving() -> Iterator[ServeProcess]:
+    """A `serve` of the module's own, with the demo data given as a user's seed file (so no banner)."""
+    serving = start_serve("--seed", str(DEMO_SEED), banner_lines=0)
+    yield serving
+    serving.stop()
     assert plaintexts_in(serving.output_after_banner(), seed_plaintexts()) == []
 
 

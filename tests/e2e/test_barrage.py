@@ -35,21 +35,7 @@ PATH = "/api/v4/admin/token"
 REQUESTS = 10_000
 THREADS = 4
 RACERS = 16
-# type -> (token, statuses the 16 racers get): revoke-in-place types answer 204 every time; for
-# types whose old value stops existing, the losers find nothing.
-REVOCABLE = {
-    "personal access token": (demo.ALICE_PAT, {204: RACERS}),
-    "project access token": (demo.PROJECT_BOT_PAT, {204: RACERS}),
-    "deploy token": (demo.PROJECT_DEPLOY, {204: RACERS}),
-    "cluster agent token": (demo.AGENT, {204: RACERS}),
-    "pipeline trigger": (demo.TRIGGER, {204: RACERS}),
-    "feed token": (demo.ALICE_FEED, {204: 1, 404: RACERS - 1}),
-    "incoming email token": (demo.ALICE_INCOMING_EMAIL, {204: 1, 404: RACERS - 1}),
-    "OAuth application secret": (demo.OAUTH_SECRET, {204: 1, 404: RACERS - 1}),
-    "feature flags client token": (demo.FLAGS_CLIENT, {204: 1, 404: RACERS - 1}),
-    "runner authentication token": (demo.PROJECT_RUNNER, {204: 1, 404: RACERS - 1}),
-    "session": (demo.ALICE_SESSION, {204: 1, 404: RACERS - 1}),
-}
+REVOCABLE = demo.revocable(RACERS)
 SEED_TOKENS = seed_plaintexts()
 
 

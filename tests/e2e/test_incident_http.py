@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
-from tests.e2e.conftest import ServeProcess, plaintexts_in, start_serve
+from tests.e2e.conftest import ServeProcess
 from tests.support import demo
-from tests.support.plaintexts import DEMO_SEED, seed_plaintexts
 
 pytestmark = pytest.mark.e2e
 TOKEN = "/api/v4/admin/token"
@@ -16,16 +13,8 @@ BULK = "/api/v4/admin/tokens/revoke"
 ADMIN = {"PRIVATE-TOKEN": demo.ADMIN}
 
 
-@pytest.fixture(scope="module")
-def serving() -> Iterator[ServeProcess]:
-    process = start_serve("--seed", str(DEMO_SEED), banner_lines=0)
-    yield process
-    process.stop()
-    assert plaintexts_in(process.output_after_banner(), seed_plaintexts()) == []
-
-
-def test_dry_run_then_bulk_then_remembered(serving: ServeProcess) -> None:
-    server = serving.server
+def test_dry_run_then_bulk_then_remembered(seeded_serving: ServeProcess) -> None:
+    server = seeded_serving.server
     tokens = [demo.PROJECT_RUNNER, demo.ALICE_FEED, demo.RUNNING_JOB, "ghp_notAGitLabToken00000", demo.PROJECT_RUNNER]
 
     # Given a dry run of one token: what it would do, and nothing done

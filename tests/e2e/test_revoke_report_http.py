@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import SCRIPT, ServeProcess, plaintexts_in, start_serve
+from tests.e2e.conftest import SCRIPT, ServeProcess, plaintexts_in
 from tests.support import demo
-from tests.support.plaintexts import DEMO_SEED, seed_plaintexts
+from tests.support.plaintexts import seed_plaintexts
 
 pytestmark = pytest.mark.e2e
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -20,17 +19,9 @@ REPORTS = [str(EXAMPLES / name) for name in ("gitleaks.json", "gl-secret-detecti
 TOKEN = "/api/v4/admin/token"
 
 
-@pytest.fixture(scope="module")
-def serving() -> Iterator[ServeProcess]:
-    process = start_serve("--seed", str(DEMO_SEED), banner_lines=0)
-    yield process
-    process.stop()
-    assert plaintexts_in(process.output_after_banner(), seed_plaintexts()) == []
-
-
-def revoke_report(serving: ServeProcess, *arguments: str) -> subprocess.CompletedProcess[str]:
+def revoke_report(seeded_serving: ServeProcess, *arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(SCRIPT), "revoke-report", *arguments, "--url", serving.server.url],
+        [str(SCRIPT), "revoke-report", *arguments, "--url", seeded_serving.server.url],
         env={**os.environ, "GITLAB_TOKEN": demo.ADMIN},
         capture_output=True,
         text=True,
@@ -39,26 +30,26 @@ def revoke_report(serving: ServeProcess, *arguments: str) -> subprocess.Complete
     )
 
 
-def lookup(serving: ServeProcess, token: str) -> int:
-    return serving.server.request("POST", TOKEN, body={"token": token}, headers={"PRIVATE-TOKEN": demo.ADMIN})[0]
+def lookup(seeded_serving: ServeProcess, token: str) -> int:
+    return seeded_serving.server.request("POST", TOKEN, body={"token": token}, headers={"PRIVATE-TOKEN": demo.ADMIN})[0]
 
 
 def outcomes(output: Path) -> dict[str, str]:
     return {f"{r['file']}:{r['line']}": r["outcome"] for r in json.loads(output.read_text(encoding="utf-8"))}
 
 
-def test_dry_run_then_revoke_then_already_revoked(serving: ServeProcess, tmp_path: Path) -> None:
+def test_dry_run_then_revoke_then_already_revoked(seeded_serving: ServeProcess, tmp_path: Path) -> None:
     printed: list[str] = []
 
     # A dry run changes nothing, and says the CI/CD job token would be refused (exit 1)
-    dry = revoke_report(serving, *REPORTS, "--dry-run", "--output", str(tmp_path / "dry.json"))
+    dry = revoke_report(seeded_serving, *REPORTS, "--dry-run", "--output", str(tmp_path / "dry.json"))
     printed += [dry.stdout, dry.stderr, (tmp_path / "dry.json").read_text(encoding="utf-8")]
     assert dry.returncode == 1, dry.stderr
     assert outcomes(tmp_path / "dry.json")["ci/runner/config.toml:3"] == "deleted"
-    assert lookup(serving, demo.PROJECT_RUNNER) == 200
+    assert lookup(seeded_serving, demo.PROJECT_RUNNER) == 200
 
     # The real run revokes what it found
-    real = revoke_report(serving, *REPORTS, "--output", str(tmp_path / "real.json"))
+    real = revoke_report(seeded_serving, *REPORTS, "--output", str(tmp_path / "real.json"))
     printed += [real.stdout, real.stderr, (tmp_path / "real.json").read_text(encoding="utf-8")]
     assert real.returncode == 1
     assert outcomes(tmp_path / "real.json") == {
@@ -66,11 +57,11 @@ def test_dry_run_then_revoke_then_already_revoked(serving: ServeProcess, tmp_pat
         "notes/rss.md:4": "reset", "scripts/release.sh:21": "revoked", "ci/debug.log:88": "refused",
         "infra/terraform.tfvars:2": "skipped", "k8s/agent.yaml:9": "revoked", "docs/old.md:14": "skipped",
     }  # fmt: skip
-    assert lookup(serving, demo.PROJECT_RUNNER) == 404
-    assert lookup(serving, demo.ALICE_FEED) == 404
+    assert lookup(seeded_serving, demo.PROJECT_RUNNER) == 404
+    assert lookup(seeded_serving, demo.ALICE_FEED) == 404
 
     # A second run finds them already revoked; without the job token's report it exits 0
-    again = revoke_report(serving, REPORTS[0], REPORTS[2], "--output", str(tmp_path / "again.json"))
+    again = revoke_report(seeded_serving, REPORTS[0], REPORTS[2], "--output", str(tmp_path / "again.json"))
     printed += [again.stdout, again.stderr, (tmp_path / "again.json").read_text(encoding="utf-8")]
     assert again.returncode == 0, again.stdout
     assert set(outcomes(tmp_path / "again.json").values()) == {"already_revoked", "skipped"}

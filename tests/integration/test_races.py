@@ -18,20 +18,7 @@ from tests.support import demo
 from tests.support.race_workers import invoke_at, warm_up
 
 RACERS = 16
-# type -> (token, statuses expected from the 16 racers)
-REVOCABLE = {
-    "personal access token": (demo.ALICE_PAT, {204: RACERS}),
-    "project access token": (demo.PROJECT_BOT_PAT, {204: RACERS}),
-    "deploy token": (demo.PROJECT_DEPLOY, {204: RACERS}),
-    "cluster agent token": (demo.AGENT, {204: RACERS}),
-    "pipeline trigger": (demo.TRIGGER, {204: RACERS}),
-    "feed token": (demo.ALICE_FEED, {204: 1, 404: RACERS - 1}),
-    "incoming email token": (demo.ALICE_INCOMING_EMAIL, {204: 1, 404: RACERS - 1}),
-    "OAuth application secret": (demo.OAUTH_SECRET, {204: 1, 404: RACERS - 1}),
-    "feature flags client token": (demo.FLAGS_CLIENT, {204: 1, 404: RACERS - 1}),
-    "runner authentication token": (demo.PROJECT_RUNNER, {204: 1, 404: RACERS - 1}),
-    "session": (demo.ALICE_SESSION, {204: 1, 404: RACERS - 1}),
-}
+REVOCABLE = demo.revocable(RACERS)
 
 
 @pytest.fixture(scope="module")

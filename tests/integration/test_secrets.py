@@ -28,31 +28,18 @@ from admin_token.config import reset_configuration_cache
 from admin_token.digests import token_digest
 from admin_token.token_types import REGISTRY
 from admin_token_local.appconfig_standin import AppConfigStandIn
-from admin_token_local.seed import DEMO_SEED_PATH
 from tests.integration.conftest import DEFAULT_FLAGS, ApiResponse, Tables
 from tests.support import demo
 from tests.support.capture import Capture, Finding, find_needles, needles_for, walk_strings
 from tests.support.events import proxy_event
+from tests.support.plaintexts import seed_plaintexts
 
 LOOKUP, REVOKE = "LookupFunction", "RevokeFunction"
 FUNCTIONS = (LOOKUP, REVOKE)
 PREFIXES = {prefix for token_type in REGISTRY for prefix in token_type.prefixes} | {"gloas-"}
 
 
-def _seed_plaintexts() -> list[str]:
-    seed = json.loads(DEMO_SEED_PATH.read_text(encoding="utf-8"))
-    found: list[str] = []
-    for section, records in seed.items():
-        for record in records:
-            for key in ("token", "secret", "feed_token", "incoming_email_token"):
-                if isinstance(record.get(key), str):
-                    found.append(record[key])
-            if section == "sessions":
-                found.append("_gitlab_session=" + record["session_id"])
-    return list(dict.fromkeys(found))
-
-
-SEED_TOKENS = _seed_plaintexts()
+SEED_TOKENS = seed_plaintexts()
 DEMO_TOKENS = {name: value for name, value in vars(demo).items() if name.isupper() and isinstance(value, str)}
 assert set(DEMO_TOKENS.values()) <= set(SEED_TOKENS), "every token of demo.py is in the seed"
 ALL_TOKENS = SEED_TOKENS  # the demo.py ones and the seed's other three (root's feed and mail, auditor)

@@ -30,3 +30,18 @@ RUNNING_JOB = "glcbt-runningJobTk4Wq7Ez"
 FINISHED_JOB = "glcbt-finishedJobTk9Xa2Mc"
 FLAGS_CLIENT = "glffct-projectFlagsTk5Tb8Ks"
 ALICE_SESSION = "_gitlab_session=6919a6f1bb119dd7396fadc38fd18d0d"
+
+
+def revocable(racers: int) -> dict[str, tuple[str, dict[int, int]]]:
+    """One token of each revocable kind, and the statuses `racers` concurrent revokes of it get:
+    revoke-in-place kinds answer 204 every time; for kinds whose old value stops existing, the
+    losers find nothing (404)."""
+    in_place = {"personal access token": ALICE_PAT, "project access token": PROJECT_BOT_PAT,
+                "deploy token": PROJECT_DEPLOY, "cluster agent token": AGENT, "pipeline trigger": TRIGGER}  # fmt: skip
+    forgotten = {"feed token": ALICE_FEED, "incoming email token": ALICE_INCOMING_EMAIL,
+                 "OAuth application secret": OAUTH_SECRET, "feature flags client token": FLAGS_CLIENT,
+                 "runner authentication token": PROJECT_RUNNER, "session": ALICE_SESSION}  # fmt: skip
+    return {
+        **{kind: (token, {204: racers}) for kind, token in in_place.items()},
+        **{kind: (token, {204: 1, 404: racers - 1}) for kind, token in forgotten.items()},
+    }

@@ -1,0 +1,60 @@
+"""The local backends both benchmarks run against: moto's DynamoDB and the AppConfig stand-in.
+
+The same ones `admin-token-api serve` uses, on loopback, in this (the parent) process; the
+measured functions run in fresh child processes given `environment`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Backends:
+    environment: dict[str, str]  # what a child process needs to reach them, as a function would
+    dynamodb_endpoint: str
+    table_names: dict[str, str]
+
+
+@contextlib.contextmanager
+def local_backends(function_id: str) -> Iterator[Backends]:
+    """Tables created from template.yaml (empty), the template's flags served; both stopped on exit."""
+    from admin_token_local.appconfig_standin import AppConfigStandIn
+    from admin_token_local.dynamodb_local import EmbeddedDynamoDB, create_tables
+    from admin_token_local.template import feature_flags_document, function_environment, load_template, table_names
+
+    template = load_template(ROOT / "template.yaml")
+    environment = {
+        **os.environ,
+        **function_environment(template, function_id, os.environ),
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(environment)
+    dynamodb = EmbeddedDynamoDB()
+    endpoint = dynamodb.start()
+    names = table_names(template)
+    create_tables(endpoint, template, names)
+    appconfig = AppConfigStandIn(
+        feature_flags_document(template),
+        application=environment["APPCONFIG_APPLICATION"],
+        environment=environment["APPCONFIG_ENVIRONMENT"],
+        profile=environment["APPCONFIG_CONFIGURATION"],
+    )
+    environment["AWS_ENDPOINT_URL_APPCONFIGDATA"] = appconfig.start()
+    environment["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
+    try:
+        yield Backends(environment, endpoint, names)
+    finally:
+        appconfig.stop()
+        dynamodb.stop()
