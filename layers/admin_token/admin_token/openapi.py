@@ -46,7 +46,8 @@ TITLE: Final = "Admin Token API"
 DESCRIPTION: Final = (
     "Identify a leaked GitLab-style token and revoke it with the semantics of its type. "
     "Follows GitLab's token information API (`POST` / `DELETE /api/v4/admin/token`, GitLab 17.9+), and adds "
-    "what incident response needs: a dry run, bulk revoke with a result per token, remembered revokes."
+    "what incident response needs: a dry run, bulk revoke with a result per token, remembered revokes, and "
+    "GitLab's audit events API over every revoke."
 )
 TAG: Final = "admin token"
 
