@@ -108,6 +108,13 @@ class AuditRecord:
     custom_message: str
     request_id: str
     ip_address: str | None = None
+    # What a `Token revoked` event names (admin_token.events): the target as our API names it
+    # (`runner` 7, not `Ci::Runner`), the user the token belonged to, if any, and who revoked.
+    target_type: str | None = None  # None only on items written before these existed
+    target_id: int | None = None
+    owner_user_id: int | None = None
+    author_class: str = "User"  # or SecretDetection (the queue-fed worker)
+    location: str | None = None  # where secret detection found the token, when it said
 
 
 class AuditIdTaken(Exception):
