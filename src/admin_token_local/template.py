@@ -146,6 +146,9 @@ def table_definitions(template: Template) -> dict[str, dict[str, Any]]:
                 kwargs[index_key] = [
                     {key: index[key] for key in _INDEX_KEYS if key in index} for index in properties[index_key]
                 ]
+        if properties.get("StreamSpecification"):
+            # CloudFormation enables a stream by naming its view type; create_table wants both.
+            kwargs["StreamSpecification"] = {"StreamEnabled": True, **properties["StreamSpecification"]}
         definitions[logical_id] = kwargs
     return definitions
 

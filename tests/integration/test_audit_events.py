@@ -140,6 +140,7 @@ class AuditTable:
             target_details=f"target {entity_id}",
             request_id=f"request-{entity_id}",
             ip_address="192.0.2.1",
+            target=("target", entity_id),
         )
         audit_id = self.ids.next_id(at)
         return self.write(replace(record, audit_id=audit_id, created_at=timestamp_of(audit_id)))

@@ -144,6 +144,7 @@ def test_a_record_says_who_did_what_to_which_record() -> None:
         target_details="runner-1",
         request_id="c0ffee",
         ip_address="203.0.113.9",
+        target=("runner", 7),
         now=datetime(2026, 11, 28, 12, tzinfo=UTC),
     )
     assert (record.author_id, record.author_username, record.author_name) == (1, "root", "Administrator")
@@ -175,4 +176,5 @@ def test_nothing_is_recorded_for_a_type_never_revoked_or_an_action_that_changed_
             target_details="",
             request_id="",
             ip_address=None,
+            target=("user", 1),
         )

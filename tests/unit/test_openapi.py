@@ -284,6 +284,7 @@ def test_an_audit_event_as_the_api_answers_it_matches_the_closed_schema(document
         target_details="runner-1",
         request_id="r-1",
         ip_address=None,
+        target=("runner", 7),
     )
     event = AuditEventEntity.of(record).to_json()
     schemas = document["paths"]

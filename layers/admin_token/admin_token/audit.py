@@ -74,10 +74,17 @@ def audit_record(
     target_details: str,
     request_id: str,
     ip_address: str | None,
+    target: tuple[str, int],
+    owner_user_id: int | None = None,
+    author_class: str = AUTHOR_CLASS,
+    location: str | None = None,
     custom_message: str | None = None,
     now: datetime | None = None,
 ) -> AuditRecord:
     """The record of one revoke by `caller_user`, with a new event id (minted at `now`, default now).
+
+    `target` is what changed as our API names it (`("runner", 7)`); `owner_user_id` the user the
+    token belonged to (personal access, feed, incoming email and session tokens), else None.
 
     `created_at` is the id's own millisecond, so filtering on time and on id ranges agree exactly.
     """
@@ -99,4 +106,9 @@ def audit_record(
         custom_message=custom_message or describe_change(token_type, word, entity_id),
         request_id=request_id,
         ip_address=ip_address,
+        target_type=target[0],
+        target_id=target[1],
+        owner_user_id=owner_user_id,
+        author_class=author_class,
+        location=location,
     )

@@ -262,6 +262,8 @@ def _audit_record(identified: Identified, revocation: Revocation, request: Token
         target_details=revocation.details,
         request_id=request.request_id,
         ip_address=request.source_ip,
+        target=(revocation.target.type, revocation.target.id),
+        owner_user_id=revocation.owner_user_id,
     )
 
 

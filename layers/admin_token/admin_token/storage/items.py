@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from admin_token.events import EVENT_DETAIL_ATTRIBUTE, event_detail_text
 from admin_token.models.records import Record, Runner, User
 from admin_token.storage.base import TOMBSTONE, TOMBSTONE_DAYS, AuditRecord, Tombstone
 
@@ -123,6 +124,13 @@ def audit_item(record: AuditRecord) -> dict[str, Any]:
         "custom_message": record.custom_message,
         "request_id": record.request_id,
         "ip_address": record.ip_address,  # None is left out of the item
+        "target_type": record.target_type,
+        "target_id": record.target_id,
+        "owner_user_id": record.owner_user_id,
+        "author_class": record.author_class,
+        "location": record.location,
+        # The `Token revoked` event's detail, whole: the stream's Pipe sends it as is.
+        EVENT_DETAIL_ATTRIBUTE: event_detail_text(record),
         AUDIT_ENTITY_KEY_ATTRIBUTE: audit_entity_key(record.entity_type, record.entity_id),
         AUDIT_ALL_ATTRIBUTE: AUDIT_ALL_VALUE,
     }
@@ -143,4 +151,9 @@ def audit_record_from_item(item: Mapping[str, Any]) -> AuditRecord:
         custom_message=str(item.get("custom_message", "")),
         request_id=str(item.get("request_id", "")),
         ip_address=str(item["ip_address"]) if item.get("ip_address") is not None else None,
+        target_type=str(item["target_type"]) if item.get("target_type") is not None else None,
+        target_id=int(item["target_id"]) if item.get("target_id") is not None else None,
+        owner_user_id=int(item["owner_user_id"]) if item.get("owner_user_id") is not None else None,
+        author_class=str(item.get("author_class", "User")),
+        location=str(item["location"]) if item.get("location") is not None else None,
     )

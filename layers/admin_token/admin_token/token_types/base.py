@@ -85,6 +85,9 @@ class Revocation:
     cascade: tuple[Target, ...] = ()
     # What the audit trail names the target by (a name or description), never a secret.
     details: str = ""
+    # The user the token belongs to (personal access, feed, incoming email, session), else None:
+    # the `owner_user_id` of the `Token revoked` event.
+    owner_user_id: int | None = None
 
     @classmethod
     def already_in_effect(cls, target: Target, details: str = "") -> Revocation:
@@ -132,7 +135,7 @@ def reset_secret(
     new_digest = token_digest(new_secret(prefix))
     owner_user_id, owner_attribute = owner if owner else (None, None)
     change = ReplaceTokenSecret(token, new_digest, owner_user_id=owner_user_id, owner_attribute=owner_attribute)
-    return Revocation(change, "reset", target, details=details)
+    return Revocation(change, "reset", target, details=details, owner_user_id=owner_user_id)
 
 
 class OwnedByUser(TokenType[User]):

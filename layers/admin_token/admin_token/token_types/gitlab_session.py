@@ -13,4 +13,5 @@ class GitLabSessionType(OwnedByUser):
 
     def revoke(self, subject: User, token: StoredToken, context: RequestContext) -> Revocation:
         # A session has no id of its own: it is named by the user it signs in.
-        return Revocation(DeleteToken(token), "deleted", Target("session", subject.id), details=subject.username)
+        target = Target("session", subject.id)
+        return Revocation(DeleteToken(token), "deleted", target, details=subject.username, owner_user_id=subject.id)

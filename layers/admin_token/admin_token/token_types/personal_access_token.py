@@ -51,4 +51,5 @@ class PersonalAccessTokenType(TokenType[OwnedToken]):
         target = Target("personal_access_token", subject.token.id)
         if subject.token.revoked:
             return Revocation.already_in_effect(target, subject.token.name)
-        return Revocation(UpdateToken(token, {"revoked": True}), "revoked", target, details=subject.token.name)
+        change = UpdateToken(token, {"revoked": True})
+        return Revocation(change, "revoked", target, details=subject.token.name, owner_user_id=owner.id)
