@@ -117,6 +117,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="use the tables at this DynamoDB endpoint (created if missing; loaded only with --seed) "
         "instead of an embedded DynamoDB",
     )
+    serve.add_argument(
+        "--events-log",
+        type=Path,
+        metavar="FILE",
+        help="append each event the template's pipes deliver (one JSON line per revoke) to FILE "
+        "(default: standard error)",
+    )
     serve.set_defaults(run=_serve)
 
     invoke = command("invoke", "run one function once on an event, like `sam local invoke`")
@@ -330,7 +337,7 @@ def _serve(args: argparse.Namespace) -> int:
         backends = local_backends(
             template_path, template, flags, seed_path=args.seed, demo=demo, dynamodb_endpoint=args.dynamodb_endpoint
         )
-        with backends as (functions, seed):
+        with backends as (functions, seed), _announce_revokes(args.events_log, template, functions):
             _load_handlers(functions)
             try:
                 gateway = LocalApiGateway(functions, args.host, args.port)
@@ -347,6 +354,20 @@ def _serve(args: argparse.Namespace) -> int:
             finally:
                 gateway.stop()
     return 0
+
+
+@contextlib.contextmanager
+def _announce_revokes(events_log: Path | None, template: Template, functions: LocalFunctions) -> Iterator[None]:
+    """The stream reader playing the template's pipes, from now (after the seed) until serve stops."""
+    from admin_token_local.stream_reader import announce_stream_events
+
+    endpoint = functions.environment(functions.function_ids[0]).get("AWS_ENDPOINT_URL_DYNAMODB")
+    with contextlib.ExitStack() as stack:
+        try:
+            stack.enter_context(announce_stream_events(template, endpoint, events_log))
+        except OSError as error:
+            raise CliError(f"cannot write events log {events_log}: {_reason(error)}") from None
+        yield
 
 
 @contextlib.contextmanager
