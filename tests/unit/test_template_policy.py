@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -173,3 +174,64 @@ def test_every_audit_index_sorts_on_the_event_id_and_projects_everything() -> No
     from admin_token.storage.items import AUDIT_INDEXES
 
     assert partitions == AUDIT_INDEXES
+
+
+# -- issue 8 item 4: every revoke is announced ------------------------------------------------------
+
+
+def test_the_audit_table_streams_new_images_into_a_pipe_that_passes_inserts_only() -> None:
+    assert RESOURCES["AuditTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
+    pipe = RESOURCES["RevokeEventsPipe"]["Properties"]
+    assert pipe["Source"] == {"Fn::GetAtt": ["AuditTable", "StreamArn"]}
+    assert pipe["Target"] == {"Fn::GetAtt": ["RevokeEventBus", "Arn"]}
+    [only] = pipe["SourceParameters"]["FilterCriteria"]["Filters"]
+    assert json.loads(only["Pattern"]) == {"eventName": ["INSERT"]}
+    bus = pipe["TargetParameters"]["EventBridgeEventBusParameters"]
+    assert (bus["Source"], bus["DetailType"]) == ("admin-token-api", "Token revoked")
+
+
+def test_the_pipe_role_only_reads_the_audit_stream_and_puts_on_the_stacks_bus() -> None:
+    role = RESOURCES[RESOURCES["RevokeEventsPipe"]["Properties"]["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
+    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "pipes.amazonaws.com"}
+    assert "ManagedPolicyArns" not in role
+    granted = {
+        action: statement["Resource"]
+        for policy in role["Policies"]
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in actions(statement)
+        if statement["Effect"] == "Allow"
+    }
+    stream = {"Fn::GetAtt": ["AuditTable", "StreamArn"]}
+    assert granted == {
+        "dynamodb:DescribeStream": stream,
+        "dynamodb:GetRecords": stream,
+        "dynamodb:GetShardIterator": stream,
+        "dynamodb:ListStreams": stream,
+        "events:PutEvents": {"Fn::GetAtt": ["RevokeEventBus", "Arn"]},
+        # Where a batch that keeps failing is recorded, rather than dropped.
+        "sqs:SendMessage": {"Fn::GetAtt": ["RevokeEventsDeadLetterQueue", "Arn"]},
+    }
+
+
+def test_no_function_puts_events_so_the_request_path_is_unchanged() -> None:
+    for function in ("LookupFunction", "RevokeFunction", "AuditEventsFunction"):
+        for statement in statements(function):
+            assert not any(action.startswith("events:") for action in actions(statement)), function
+
+
+def test_the_example_rule_logs_every_token_revoked_event_and_only_eventbridge_may_write_there() -> None:
+    rule = RESOURCES["RevokedTokensRule"]["Properties"]
+    assert rule["EventBusName"] == {"Ref": "RevokeEventBus"}
+    assert rule["EventPattern"] == {"source": ["admin-token-api"], "detail-type": ["Token revoked"]}
+    [target] = rule["Targets"]
+    assert target["Arn"] == {"Fn::GetAtt": ["RevokedTokensLogGroup", "Arn"]}
+    policy = json.loads(
+        RESOURCES["RevokedTokensLogGroupPolicy"]["Properties"]["PolicyDocument"]["Fn::Sub"].replace(
+            "${RevokedTokensLogGroup.Arn}", "LOG_GROUP"
+        )
+    )
+    [statement] = policy["Statement"]
+    assert set(statement["Principal"]["Service"]) <= {"events.amazonaws.com", "delivery.logs.amazonaws.com"}
+    assert set(statement["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
+    assert statement["Resource"] == "LOG_GROUP"
