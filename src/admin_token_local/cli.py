@@ -145,25 +145,49 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser(
         "revoke-report",
         help="revoke what secret scanners found (gitleaks, GitLab secret detection, trufflehog reports)",
-        description="Reads scanner reports, sends every token with a known prefix to the bulk revoke endpoint "
-        "(in batches of 1,000, each token once) and prints what happened to each finding. The administrator's "
-        "token comes from the GITLAB_TOKEN environment variable. Exit 0 when every finding is revoked, reset, "
-        "deleted, expired, already revoked, not found or skipped; 1 when any was refused or failed; 2 for a "
-        "usage error or an unreadable report.",
+        description="Reads scanner reports, sends every token with a known GitLab prefix to the service's bulk "
+        "revoke endpoint (each token once, in batches of at most 1,000) and prints what happened to each finding. "
+        "The administrator's token is read from the GITLAB_TOKEN environment variable, never from an argument. "
+        "Exit 0 when every finding ended revoked, reset, deleted, expired, already revoked, not found or skipped; "
+        "1 when any was refused, unsupported, invalid or failed, or the service refused the request or could not "
+        "be reached; 2 for a usage error or a report it cannot read or recognise.",
     )
-    report.add_argument("reports", nargs="+", type=Path, metavar="REPORT", help="scanner report files")
     report.add_argument(
-        "--url", required=True, help="the service's base URL, without /api/v4 (e.g. http://127.0.0.1:3000)"
+        "reports",
+        nargs="+",
+        type=Path,
+        metavar="REPORT",
+        help="a report to read: gitleaks JSON, GitLab's gl-secret-detection-report.json or trufflehog JSON lines "
+        "(recognised by content, not by name)",
     )
-    report.add_argument("--dry-run", action="store_true", help="say what would happen; change nothing")
-    report.add_argument("--output", type=Path, metavar="FILE", help="write a JSON result per finding to FILE")
+    report.add_argument(
+        "--url",
+        required=True,
+        help="the service's base URL, without /api/v4 (e.g. http://127.0.0.1:3000 for `serve`)",
+    )
+    report.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="ask what a revoke would do, change nothing (the outcomes then say what a real run would do)",
+    )
+    report.add_argument(
+        "--output",
+        type=Path,
+        metavar="FILE",
+        help="also write a JSON array to FILE, one object per finding (duplicates and skipped ones included): "
+        "file, line, token_hint, outcome",
+    )
     report.set_defaults(run=_revoke_report)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args, extra = parser.parse_known_args(argv)
+        if extra:  # as parse_args does, but revoke-report's may hold a token typed by mistake
+            shown = extra if args.command != "revoke-report" else [_option_name(word) for word in extra]
+            parser.error(f"unrecognized arguments: {' '.join(shown)}")
     except SystemExit as exit_:  # --help, or a usage error already reported in one line
         return exit_.code if isinstance(exit_.code, int) else 2
     try:
@@ -174,6 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     return status
+
+
+def _option_name(word: str) -> str:
+    """An option's name as typed, any other word (a value: maybe a token) as `…`."""
+    return word.partition("=")[0] if word.startswith("-") else "…"
 
 
 # -- inputs ---------------------------------------------------------------------------------------
@@ -446,36 +475,37 @@ def _invoke(args: argparse.Namespace) -> int:
 
 
 def _revoke_report(args: argparse.Namespace) -> int:
+    # Imported here: the other commands do not need rich, nor the layer's registry.
     from rich.console import Console
 
-    from admin_token_local.report_revoker import ReportError, RevokeError, revoke_report
+    from admin_token_local.report_revoker import RevokeError, UsageError, base_url, looks_like_a_token, revoke_report
+    from admin_token_local.scanner_reports import ReportError, read_report
 
-    credential = os.environ.get("GITLAB_TOKEN", "").strip()
-    if not credential:
-        print(f"{PROG}: error: set GITLAB_TOKEN to the administrator's personal access token", file=sys.stderr)
-        return 2
-    if not args.url.startswith(("http://", "https://")):
-        print(f"{PROG}: error: --url must start with http:// or https://", file=sys.stderr)
-        return 2
     try:
+        credential = os.environ.get("GITLAB_TOKEN", "").strip()
+        if not credential:
+            raise UsageError("set GITLAB_TOKEN to an administrator's personal access token")
+        if not credential.isascii() or not credential.isprintable():
+            raise UsageError("GITLAB_TOKEN holds characters no token has")
+        url = base_url(args.url)
+        if any(str(path) == credential or looks_like_a_token(str(path)) for path in args.reports):
+            raise UsageError("a REPORT argument looks like a token (not shown), not a file")
+        reports = [read_report(path) for path in args.reports]
         return revoke_report(
-            args.reports,
-            url=args.url,
+            reports,
+            url=url,
             credential=credential,
             dry_run=args.dry_run,
             output=args.output,
             console=Console(),
             errors=Console(stderr=True),
         )
-    except ReportError as error:
+    except (UsageError, ReportError) as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 2
     except RevokeError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
-    except OSError as error:  # --output not writable
-        print(f"{PROG}: error: cannot write {args.output}: {_reason(error)}", file=sys.stderr)
-        return 2
 
 
 def _seed(args: argparse.Namespace) -> int:

@@ -1,22 +1,31 @@
 """Secret scanner reports: what they found, where. One small reader per format, told apart by content.
 
 - gitleaks (`gitleaks detect --report-format json`): a JSON array of findings with `Secret`,
-  `RuleID`, `File` and `StartLine`.
+  `RuleID`, `File` and `StartLine`. It writes `[]` when it finds nothing.
 - GitLab secret detection (`gl-secret-detection-report.json`): a JSON object whose
-  `vulnerabilities[]` carry `raw_source_code_extract` and `location.file` / `location.start_line`.
+  `scan.type` is `secret_detection` and whose `vulnerabilities[]` carry
+  `raw_source_code_extract`, `location.file` and `location.start_line`.
 - trufflehog (`trufflehog ... --json`): one JSON object per line with `Raw` and
-  `SourceMetadata.Data.<source>.file` / `.line`.
+  `SourceMetadata.Data.<source>.file` / `.line` (`Filesystem`, `Git`, `Github`...). It writes
+  nothing when it finds nothing, so an empty file is a report with no findings.
 
-A finding holds the secret only in memory: it is never printed, logged or written.
+A finding holds the secret only in memory: it is never printed, logged or written. A finding
+whose report does not carry the secret (redacted) keeps an empty one: it is skipped, never sent.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+GITLEAKS = "gitleaks"
+GITLAB = "GitLab secret detection"
+TRUFFLEHOG = "trufflehog"
+# gitleaks --redact writes this instead of the secret (--redact=N keeps a part, then "...").
+GITLEAKS_REDACTED = "REDACTED"
 
 
 class ReportError(ValueError):
@@ -27,92 +36,132 @@ class ReportError(ValueError):
 class Finding:
     file: str
     line: int | None
-    secret: str = field(repr=False)  # never in a repr, a log line or a traceback
+    secret: str = field(repr=False)  # never in a repr, a log line or a traceback; "" if not in the report
 
 
-def read_report(path: Path) -> list[Finding]:
+@dataclass(frozen=True)
+class Report:
+    path: Path
+    format: str
+    findings: list[Finding]
+
+    @property
+    def redacted(self) -> int:
+        """Findings whose secret the report does not hold."""
+        return sum(1 for finding in self.findings if not finding.secret)
+
+
+def read_report(path: Path) -> Report:
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror.lower() if isinstance(error, OSError) and error.strerror else "not UTF-8 text"
+        # utf-8-sig: a report saved by some Windows tools starts with a byte order mark.
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError:
+        raise ReportError(f"cannot read report {path}: not UTF-8 text") from None
+    except OSError as error:
+        reason = error.strerror.lower() if error.strerror else type(error).__name__
         raise ReportError(f"cannot read report {path}: {reason}") from None
-    for recognise, read in _FORMATS:
-        document = recognise(text)
-        if document is not None:
-            return list(read(document))
+    for read in _READERS:
+        found = read(path, text)
+        if found is not None:
+            return found
     raise ReportError(f"{path} is not a gitleaks, GitLab secret detection or trufflehog report")
 
 
-def _json(text: str) -> Any:
+# -- one reader per format: a Report when the text is in its format, else None --------------------
+
+
+def _document(text: str) -> Any:
     try:
         return json.loads(text)
     except ValueError:
         return None
 
 
-def _gitleaks(text: str) -> Any:
-    document = _json(text)
-    if isinstance(document, list) and all(isinstance(item, dict) and "Secret" in item for item in document):
-        return document
-    return None
+def _read_gitleaks(path: Path, text: str) -> Report | None:
+    document = _document(text)
+    if not (isinstance(document, list) and all(isinstance(item, dict) and "Secret" in item for item in document)):
+        return None
+    findings = [
+        Finding(_file(item.get("File")), _line(item.get("StartLine")), _gitleaks_secret(item.get("Secret")))
+        for item in document
+    ]
+    return Report(path, GITLEAKS, findings)
 
 
-def _read_gitleaks(findings: list[dict[str, Any]]) -> Iterator[Finding]:
-    for finding in findings:
-        if isinstance(finding.get("Secret"), str) and finding["Secret"]:
-            yield Finding(str(finding.get("File") or ""), _line(finding.get("StartLine")), finding["Secret"])
+def _gitleaks_secret(value: Any) -> str:
+    if not isinstance(value, str) or value == GITLEAKS_REDACTED or value.endswith("..."):
+        return ""
+    return value
 
 
-def _gitlab(text: str) -> Any:
-    document = _json(text)
-    if isinstance(document, dict) and isinstance(document.get("vulnerabilities"), list):
-        return document
-    return None
+def _read_gitlab(path: Path, text: str) -> Report | None:
+    document = _document(text)
+    if not (isinstance(document, dict) and isinstance(document.get("vulnerabilities"), list)):
+        return None
+    vulnerabilities = [item for item in document["vulnerabilities"] if isinstance(item, dict)]
+    scan = document.get("scan")
+    kind = scan.get("type") if isinstance(scan, dict) else None
+    if kind is None:
+        # Older reports have no `scan`; each vulnerability still names its category.
+        if not vulnerabilities or any(item.get("category") != "secret_detection" for item in vulnerabilities):
+            return None
+    elif kind != "secret_detection":
+        # A SAST or dependency scanning report has the same shape; its extracts are code, not secrets.
+        shown = kind if isinstance(kind, str) and kind.replace("_", "").isalnum() else "other"
+        raise ReportError(f"{path} is a GitLab {shown} report, not a secret detection report")
+    findings = []
+    for item in vulnerabilities:
+        place = item.get("location")
+        location: Mapping[str, Any] = place if isinstance(place, dict) else {}
+        secret = item.get("raw_source_code_extract")
+        findings.append(
+            Finding(
+                _file(location.get("file")),
+                _line(location.get("start_line")),
+                secret if isinstance(secret, str) else "",
+            )
+        )
+    return Report(path, GITLAB, findings)
 
 
-def _read_gitlab(report: dict[str, Any]) -> Iterator[Finding]:
-    for vulnerability in report["vulnerabilities"]:
-        if not isinstance(vulnerability, dict):
-            continue
-        secret = vulnerability.get("raw_source_code_extract")
-        place = vulnerability.get("location")
-        location: dict[str, Any] = place if isinstance(place, dict) else {}
-        if isinstance(secret, str) and secret:
-            yield Finding(str(location.get("file") or ""), _line(location.get("start_line")), secret)
-
-
-def _trufflehog(text: str) -> Any:
-    lines = [line for line in text.splitlines() if line.strip()]
-    documents = [_json(line) for line in lines]
-    if documents and all(isinstance(document, dict) and "Raw" in document for document in documents):
-        return documents
-    return None
-
-
-def _read_trufflehog(documents: list[dict[str, Any]]) -> Iterator[Finding]:
-    for document in documents:
-        secret = document.get("Raw")
-        if isinstance(secret, str) and secret:
-            file, line = _trufflehog_place(document.get("SourceMetadata"))
-            yield Finding(file, line, secret)
+def _read_trufflehog(path: Path, text: str) -> Report | None:
+    document = _document(text)
+    if isinstance(document, dict):
+        documents: list[Any] = [document]  # one finding, or one pretty-printed
+    elif isinstance(document, list):
+        documents = document  # lines gathered into an array (`jq -s`)
+    else:
+        documents = [_document(line) for line in text.splitlines() if line.strip()]
+    findings = []
+    for item in documents:
+        if isinstance(item, dict) and "Raw" in item and "SourceMetadata" in item:
+            file, line = _trufflehog_place(item["SourceMetadata"])
+            findings.append(Finding(file, line, item["Raw"] if isinstance(item["Raw"], str) else ""))
+        elif not (isinstance(item, dict) and "level" in item and "msg" in item):
+            return None  # neither a finding nor one of trufflehog's own log lines (2>&1)
+    if not findings and text.strip():
+        return None
+    return Report(path, TRUFFLEHOG, findings)
 
 
 def _trufflehog_place(metadata: Any) -> tuple[str, int | None]:
-    # SourceMetadata.Data has one key per source kind (Filesystem, Git, Github, Gitlab...).
+    # SourceMetadata.Data has one key, the source kind (Filesystem, Git, Github, Gitlab, ...).
     data = metadata.get("Data") if isinstance(metadata, Mapping) else None
     if isinstance(data, Mapping):
         for source in data.values():
             if isinstance(source, Mapping):
-                return str(source.get("file") or ""), _line(source.get("line"))
+                return _file(source.get("file")), _line(source.get("line"))
     return "", None
+
+
+def _file(value: Any) -> str:
+    return value if isinstance(value, str) else ""
 
 
 def _line(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
-_FORMATS: list[tuple[Callable[[str], Any], Callable[[Any], Iterator[Finding]]]] = [
-    (_gitleaks, _read_gitleaks),
-    (_gitlab, _read_gitlab),
-    (_trufflehog, _read_trufflehog),
-]
+# In this order: a gitleaks array and a GitLab object are whole JSON documents; trufflehog's
+# lines are tried last.
+_READERS: tuple[Callable[[Path, str], Report | None], ...] = (_read_gitleaks, _read_gitlab, _read_trufflehog)

@@ -6,66 +6,149 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import SCRIPT, ServeProcess, plaintexts_in
+from admin_token_local.template import feature_flags_document, load_template
+from tests.e2e.conftest import REPO_ROOT, SCRIPT, ServeProcess, plaintexts_in, start_serve
 from tests.support import demo
 from tests.support.plaintexts import seed_plaintexts
 
 pytestmark = pytest.mark.e2e
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
-REPORTS = [str(EXAMPLES / name) for name in ("gitleaks.json", "gl-secret-detection-report.json", "trufflehog.jsonl")]
+GITLEAKS, GITLAB, TRUFFLEHOG = (
+    str(EXAMPLES / name) for name in ("gitleaks.json", "gl-secret-detection-report.json", "trufflehog.jsonl")
+)
 TOKEN = "/api/v4/admin/token"
+# The examples' other secrets: a GitHub token, an AWS key id, and the AWS secret trufflehog puts in RawV2.
+OTHER_SECRETS = ["ghp_exampleNotARealToken0000000000000000", "AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG"]
+# file:line -> outcome of a first revoke of the demo data (a place two scanners found is one key)
+FIRST = {
+    "deploy/config.yml:12": "revoked", "ci/runner/config.toml:3": "deleted", ".gitlab-ci.yml:31": "expired",
+    ".env:7": "skipped", ".env:8": "skipped", "notes/rss.md:4": "reset", "scripts/release.sh:21": "revoked",
+    "ci/debug.log:88": "refused", "docs/support-ticket.md:17": "deleted", "infra/terraform.tfvars:2": "skipped",
+    "k8s/agent.yaml:9": "revoked", "docs/old.md:14": "skipped",
+}  # fmt: skip
+REVOCABLE = [demo.ALICE_PAT, demo.PROJECT_RUNNER, demo.TRIGGER, demo.ALICE_FEED, demo.ALICE_SESSION, demo.AGENT]
 
 
-def revoke_report(seeded_serving: ServeProcess, *arguments: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(SCRIPT), "revoke-report", *arguments, "--url", seeded_serving.server.url],
-        env={**os.environ, "GITLAB_TOKEN": demo.ADMIN},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
+class Runs:
+    """Each run of the command, and everything it printed or wrote."""
+
+    def __init__(self, serving: ServeProcess, directory: Path) -> None:
+        self.serving = serving
+        self.directory = directory
+        self.printed: list[str] = []
+
+    def __call__(self, *reports: str, dry_run: bool = False) -> tuple[int, dict[str, str], str]:
+        output = self.directory / f"run{len(self.printed)}.json"
+        result = subprocess.run(
+            [str(SCRIPT), "revoke-report", *reports, "--url", self.serving.server.url, "--output", str(output)]
+            + (["--dry-run"] if dry_run else []),
+            env={**os.environ, "GITLAB_TOKEN": demo.ADMIN},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        written = output.read_text(encoding="utf-8") if output.exists() else ""
+        self.printed += [result.stdout, result.stderr, written]
+        assert result.stderr == "", result.stderr  # piped: no progress bar, and no error
+        outcomes = {f"{r['file']}:{r['line']}": r["outcome"] for r in json.loads(written)}
+        return result.returncode, outcomes, result.stdout
+
+
+def lookup(serving: ServeProcess, token: str) -> tuple[int, Any]:
+    status, _, body = serving.server.request(
+        "POST", TOKEN, body={"token": token}, headers={"PRIVATE-TOKEN": demo.ADMIN}
     )
-
-
-def lookup(seeded_serving: ServeProcess, token: str) -> int:
-    return seeded_serving.server.request("POST", TOKEN, body={"token": token}, headers={"PRIVATE-TOKEN": demo.ADMIN})[0]
-
-
-def outcomes(output: Path) -> dict[str, str]:
-    return {f"{r['file']}:{r['line']}": r["outcome"] for r in json.loads(output.read_text(encoding="utf-8"))}
+    return status, body
 
 
 def test_dry_run_then_revoke_then_already_revoked(seeded_serving: ServeProcess, tmp_path: Path) -> None:
-    printed: list[str] = []
+    run = Runs(seeded_serving, tmp_path)
 
-    # A dry run changes nothing, and says the CI/CD job token would be refused (exit 1)
-    dry = revoke_report(seeded_serving, *REPORTS, "--dry-run", "--output", str(tmp_path / "dry.json"))
-    printed += [dry.stdout, dry.stderr, (tmp_path / "dry.json").read_text(encoding="utf-8")]
-    assert dry.returncode == 1, dry.stderr
-    assert outcomes(tmp_path / "dry.json")["ci/runner/config.toml:3"] == "deleted"
-    assert lookup(seeded_serving, demo.PROJECT_RUNNER) == 200
+    # A dry run says what would happen (the CI/CD job token would be refused: exit 1)...
+    status, outcomes, out = run(GITLEAKS, GITLAB, TRUFFLEHOG, dry_run=True)
+    assert (status, outcomes) == (1, FIRST)
+    assert "Dry run: nothing was changed" in out
+    # ...and changes nothing
+    assert [lookup(seeded_serving, token)[0] for token in REVOCABLE] == [200] * len(REVOCABLE)
+    assert lookup(seeded_serving, demo.ALICE_PAT)[1]["revoked"] is False
 
-    # The real run revokes what it found
-    real = revoke_report(seeded_serving, *REPORTS, "--output", str(tmp_path / "real.json"))
-    printed += [real.stdout, real.stderr, (tmp_path / "real.json").read_text(encoding="utf-8")]
-    assert real.returncode == 1
-    assert outcomes(tmp_path / "real.json") == {
-        "deploy/config.yml:12": "revoked", "ci/runner/config.toml:3": "deleted", ".env:7": "skipped",
-        "notes/rss.md:4": "reset", "scripts/release.sh:21": "revoked", "ci/debug.log:88": "refused",
-        "infra/terraform.tfvars:2": "skipped", "k8s/agent.yaml:9": "revoked", "docs/old.md:14": "skipped",
-    }  # fmt: skip
-    assert lookup(seeded_serving, demo.PROJECT_RUNNER) == 404
-    assert lookup(seeded_serving, demo.ALICE_FEED) == 404
+    # The real run does it
+    status, outcomes, out = run(GITLEAKS, GITLAB, TRUFFLEHOG)
+    assert (status, outcomes) == (1, FIRST)
+    assert "Dry run" not in out
+    assert lookup(seeded_serving, demo.ALICE_PAT)[1]["revoked"] is True
+    assert lookup(seeded_serving, demo.AGENT)[1]["status"] == "revoked"
+    assert lookup(seeded_serving, demo.TRIGGER)[1]["expires_at"] is not None
+    for gone in (demo.PROJECT_RUNNER, demo.ALICE_FEED, demo.ALICE_SESSION):
+        assert lookup(seeded_serving, gone)[0] == 404
 
-    # A second run finds them already revoked; without the job token's report it exits 0
-    again = revoke_report(seeded_serving, REPORTS[0], REPORTS[2], "--output", str(tmp_path / "again.json"))
-    printed += [again.stdout, again.stderr, (tmp_path / "again.json").read_text(encoding="utf-8")]
-    assert again.returncode == 0, again.stdout
-    assert set(outcomes(tmp_path / "again.json").values()) == {"already_revoked", "skipped"}
+    # A second run finds every revocable token already revoked; the job token is still refused
+    status, outcomes, _ = run(GITLEAKS, GITLAB, TRUFFLEHOG)
+    assert status == 1
+    assert outcomes == {
+        place: "already_revoked" if outcome not in ("skipped", "refused") else outcome
+        for place, outcome in FIRST.items()
+    }
+
+    # Without the report that holds the job token, nothing is left to do: exit 0
+    status, outcomes, _ = run(GITLEAKS, TRUFFLEHOG)
+    assert status == 0
+    assert set(outcomes.values()) == {"already_revoked", "skipped"}
 
     # And nothing it printed or wrote holds a token or a digest
-    secrets = [*seed_plaintexts(), "ghp_exampleNotARealToken0000000000000000", "AKIAIOSFODNN7EXAMPLE"]
-    assert plaintexts_in(printed, secrets) == []
+    assert plaintexts_in(run.printed, [*seed_plaintexts(), *OTHER_SECRETS]) == []
+
+
+def test_a_wrong_administrator_token_or_url_is_one_line(seeded_serving: ServeProcess) -> None:
+    def revoke_report(url: str, credential: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(SCRIPT), "revoke-report", GITLEAKS, "--url", url],
+            env={**os.environ, "GITLAB_TOKEN": credential},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    url = seeded_serving.server.url
+    read_only = revoke_report(url, demo.ADMIN_READ_API)  # an administrator's, without the api scope
+    assert (read_only.returncode, read_only.stdout) == (1, "")
+    assert read_only.stderr.startswith("admin-token-api: error: GITLAB_TOKEN may not revoke tokens (HTTP 403)")
+    revoked = revoke_report(url, demo.ADMIN_REVOKED)
+    assert revoked.stderr.startswith("admin-token-api: error: the service did not accept GITLAB_TOKEN (HTTP 401)")
+    wrong_path = revoke_report(url + "/stage", demo.ADMIN)
+    assert wrong_path.stderr == (
+        f"admin-token-api: error: {url}/stage has no bulk revoke endpoint (HTTP 403): "
+        "is --url the service's base URL?\n"
+    )
+    assert plaintexts_in([p.stdout + p.stderr for p in (read_only, revoked, wrong_path)], seed_plaintexts()) == []
+
+
+def test_with_the_revoke_flag_off_it_says_so_and_changes_nothing(tmp_path: Path) -> None:
+    document = feature_flags_document(load_template(REPO_ROOT / "template.yaml"))
+    document["api_admin_token_revoke"] = {"default": False}
+    flags = tmp_path / "flags.json"
+    flags.write_text(json.dumps(document), encoding="utf-8")
+    serving = start_serve("--feature-flags", str(flags))
+    try:
+        result = subprocess.run(
+            [str(SCRIPT), "revoke-report", GITLEAKS, "--url", serving.server.url],
+            env={**os.environ, "GITLAB_TOKEN": demo.ADMIN},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert (result.returncode, result.stdout) == (1, "")
+        assert result.stderr == (
+            "admin-token-api: error: bulk revoke is turned off for this administrator "
+            "(HTTP 404: feature flag api_admin_token_revoke)\n"
+        )
+        assert lookup(serving, demo.ALICE_PAT)[1]["revoked"] is False
+    finally:
+        serving.stop()

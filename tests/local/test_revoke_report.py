@@ -1,48 +1,87 @@
-"""`admin-token-api revoke-report` against a stand-in for the bulk endpoint that records what it gets."""
+"""`admin-token-api revoke-report` against a stand-in for the bulk endpoint that records what it gets.
+
+The stand-in answers as the contract's bulk revoke does (a result per element, in order, with
+`index`, `token_hint`, `outcome`, `status`; `duplicate` for a token met earlier in the request)
+and enforces its limits (1,000 tokens, 256 KiB), so a batching mistake fails here.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import pty
+import select
+import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from admin_token_local.cli import main
-from admin_token_local.scanner_reports import read_report
+from admin_token.digests import token_digest
+from admin_token_local.cli import build_parser, main
+from admin_token_local.report_revoker import token_hint
+from tests.support import demo
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+REPORTS = [str(EXAMPLES / name) for name in ("gitleaks.json", "gl-secret-detection-report.json", "trufflehog.jsonl")]
+COMMAND = Path(sys.executable).with_name("admin-token-api")
 ADMIN = "glpat-adminForTheStandIn000"
+GHP = "ghp_exampleNotARealToken0000000000000000"
+AWS = "AKIAIOSFODNN7EXAMPLE"
+# What the service would do with each demo token of the examples.
+DEMO_OUTCOMES = {
+    demo.ALICE_PAT: "revoked", demo.PROJECT_RUNNER: "deleted", demo.TRIGGER: "expired", demo.ALICE_FEED: "reset",
+    demo.RUNNING_JOB: "refused", demo.ALICE_SESSION: "deleted", demo.AGENT: "revoked",
+}  # fmt: skip
+# Every secret the examples hold, plus the stand-in's administrator token: none may be printed.
+SECRETS = [*DEMO_OUTCOMES, GHP, AWS, ADMIN]
+MAX_BODY = 256 * 1024
+LOOKS_LIKE_A_TOKEN = "a REPORT argument looks like a token (not shown), not a file"
 
 
 class BulkStandIn:
-    """Answers POST /api/v4/admin/tokens/revoke with `outcome` for every token, or a scripted status."""
+    """POST /api/v4/admin/tokens/revoke as the contract answers it; scripted statuses come first."""
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
-        self.credentials: list[str | None] = []
-        self.statuses: list[int] = []  # answered first, one per request, before any 200
-        self.outcome = "revoked"
+        self.headers: list[dict[str, str]] = []
+        self.paths: list[str] = []
+        self.statuses: list[tuple[int, Any] | None] = []  # answered first, one per request; None: as usual
+        self.outcomes: dict[str, str] = {}  # token -> outcome; "revoked" otherwise
+        self.failures: dict[str, int] = {}  # token -> how many more times it is answered `failed`
+        self.answer: Callable[[list[Any]], Any] | None = None  # replaces the whole 200 answer
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                raw = self.rfile.read(int(self.headers["Content-Length"]))
+                stand_in.paths.append(self.path)
+                stand_in.headers.append({name.lower(): value for name, value in self.headers.items()})
+                if len(raw) > MAX_BODY:
+                    stand_in.requests.append({"tokens": [], "too_large": True})
+                    self._answer(413, {"message": "413 Request Entity Too Large"})
+                    return
+                body = json.loads(raw)
                 stand_in.requests.append(body)
-                stand_in.credentials.append(self.headers.get("PRIVATE-TOKEN"))
-                if self.path != "/api/v4/admin/tokens/revoke":
-                    self._answer(404, {"message": "404 Not Found"})
-                elif stand_in.statuses:
-                    self._answer(stand_in.statuses.pop(0), {"message": "Storage temporarily unavailable"})
+                scripted = stand_in.statuses.pop(0) if stand_in.statuses else None
+                if scripted is not None:
+                    self._answer(*scripted)
+                elif self.path != "/api/v4/admin/tokens/revoke":
+                    self._answer(403, {"message": "Missing Authentication Token"})
+                elif not 1 <= len(body["tokens"]) <= 1000:
+                    self._answer(400, {"error": "tokens must be a list of 1 to 1000 tokens"})
+                elif stand_in.answer is not None:
+                    self._answer(200, stand_in.answer(body["tokens"]))
                 else:
-                    results = [{"index": i, "outcome": stand_in.outcome} for i, _ in enumerate(body["tokens"])]
-                    self._answer(200, {"dry_run": body["dry_run"], "summary": {}, "results": results})
+                    self._answer(200, stand_in.results(body))
 
-            def _answer(self, status: int, document: dict[str, Any]) -> None:
-                payload = json.dumps(document).encode()
+            def _answer(self, status: int, document: Any) -> None:
+                payload = document if isinstance(document, bytes) else json.dumps(document).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(payload)))
@@ -55,6 +94,22 @@ class BulkStandIn:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
+    def results(self, body: dict[str, Any]) -> dict[str, Any]:
+        first: dict[str, int] = {}
+        results = []
+        for index, token in enumerate(body["tokens"]):
+            result: dict[str, Any] = {"index": index, "token_hint": token_hint(token, None), "token_type": None}
+            if token in first:
+                result.update(outcome="duplicate", duplicate_of=first[token])
+            elif self.failures.get(token):
+                self.failures[token] -= 1
+                result.update(outcome="failed", status=503, retryable=True)
+            else:
+                result.update(outcome=self.outcomes.get(token, "revoked"), status=204)
+            first.setdefault(token, index)
+            results.append(result)
+        return {"dry_run": body["dry_run"], "summary": {}, "results": results}
+
     @property
     def sent(self) -> list[str]:
         return [token for request in self.requests for token in request["tokens"]]
@@ -63,12 +118,20 @@ class BulkStandIn:
 @pytest.fixture
 def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[BulkStandIn]:
     monkeypatch.setenv("GITLAB_TOKEN", ADMIN)
-    monkeypatch.setattr("admin_token_local.report_revoker.time.sleep", lambda _: None)  # retries, at once
     server = BulkStandIn()
-    thread = threading.Thread(target=server.server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     yield server
     server.server.shutdown()
+    server.server.server_close()
+
+
+@pytest.fixture
+def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The back-off pauses, recorded instead of waited."""
+    paused: list[float] = []
+    monkeypatch.setattr("admin_token_local.report_revoker.time.sleep", paused.append)
+    return paused
 
 
 def run(capsys: pytest.CaptureFixture[str], *arguments: str) -> tuple[int, str, str]:
@@ -85,16 +148,13 @@ def gitleaks(path: Path, secrets: list[str]) -> Path:
     return path
 
 
-def test_each_format_is_read_with_its_files_and_lines() -> None:
-    assert [(f.file, f.line) for f in read_report(EXAMPLES / "gitleaks.json")] == [
-        ("deploy/config.yml", 12), ("ci/runner/config.toml", 3), (".env", 7),
-    ]  # fmt: skip
-    assert [(f.file, f.line) for f in read_report(EXAMPLES / "gl-secret-detection-report.json")] == [
-        ("notes/rss.md", 4), ("scripts/release.sh", 21), ("ci/debug.log", 88), ("infra/terraform.tfvars", 2),
-    ]  # fmt: skip
-    assert [(f.file, f.line) for f in read_report(EXAMPLES / "trufflehog.jsonl")] == [
-        ("k8s/agent.yaml", 9), ("ci/runner/config.toml", 3), ("docs/old.md", 14),
-    ]  # fmt: skip
+def leaked(texts: list[str], secrets: list[str] = SECRETS) -> list[str]:
+    """The secrets (or their digests) found in the texts: what must never be printed or written."""
+    text = "\n".join(texts)
+    return [secret for secret in secrets if secret in text or token_digest(secret) in text]
+
+
+# -- what is sent ---------------------------------------------------------------------------------
 
 
 def test_tokens_are_sent_once_each_in_batches_of_1000_and_unknown_prefixes_never(
@@ -108,78 +168,422 @@ def test_tokens_are_sent_once_each_in_batches_of_1000_and_unknown_prefixes_never
 
     status, out, err = run(capsys, str(report), "--url", stand_in.url + "/", "--output", str(output))
 
-    assert status == 0, err
+    # Then three requests carry every token once, with the administrator's token
+    assert (status, err) == (0, "")
     assert [len(request["tokens"]) for request in stand_in.requests] == [1000, 1000, 500]
     assert stand_in.sent == tokens
-    assert set(stand_in.credentials) == {ADMIN}
+    assert stand_in.paths == ["/api/v4/admin/tokens/revoke"] * 3
+    assert {(h["private-token"], h["content-type"]) for h in stand_in.headers} == {(ADMIN, "application/json")}
     assert all(request["dry_run"] is False for request in stand_in.requests)
+    # And --output has a result per finding, the duplicates' and the skipped ones' included
     results = json.loads(output.read_text(encoding="utf-8"))
     assert len(results) == 2610
-    assert [r["outcome"] for r in results].count("skipped") == 10
     assert results[0] == {"file": "f0.txt", "line": 1, "token_hint": "glpat-…0000", "outcome": "revoked"}
-    # And no token, whatever happened, is in the output
-    everything = out + err + output.read_text(encoding="utf-8")
-    assert not [token for token in tokens + unknown if token in everything]
+    assert results[2500] == {"file": "f1.txt", "line": 2501, "token_hint": "glpat-…0000", "outcome": "revoked"}
+    assert results[2600] == {"file": "f3.txt", "line": 2601, "token_hint": "ghp_…0000", "outcome": "skipped"}
+    assert [r["outcome"] for r in results].count("skipped") == 10
+    assert out.startswith("2610 findings in 1 report; 2500 distinct tokens sent in 3 batches; 10 findings skipped")
+    assert leaked([out, err, output.read_text(encoding="utf-8")], tokens + unknown) == []
+
+
+def test_batches_also_stay_under_the_endpoint_s_body_limit(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # 1,000 tokens of 400 characters: one batch of them would be a 400 KiB body (413)
+    tokens = [f"glpat-{number:04d}" + "x" * 390 for number in range(1000)]
+    status, _, err = run(capsys, str(gitleaks(tmp_path / "r.json", tokens)), "--url", stand_in.url)
+    assert (status, err) == (0, "")
+    assert len(stand_in.requests) == 2
+    assert stand_in.sent == tokens
+    assert not any(request.get("too_large") for request in stand_in.requests)
+
+
+def test_the_examples_give_one_result_per_finding_in_report_order(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    stand_in.outcomes = DEMO_OUTCOMES
+    output = tmp_path / "results.json"
+
+    status, out, err = run(capsys, *REPORTS, "--url", stand_in.url, "--output", str(output))
+
+    # The job token is refused: exit 1
+    assert (status, err) == (1, "")
+    # Each GitLab token once, in the order first found; the GitHub token and the AWS key never
+    assert stand_in.sent == [demo.ALICE_PAT, demo.PROJECT_RUNNER, demo.TRIGGER, demo.ALICE_FEED,
+                             demo.RUNNING_JOB, demo.ALICE_SESSION, demo.AGENT]  # fmt: skip
+    assert [tuple(r.values()) for r in json.loads(output.read_text(encoding="utf-8"))] == [
+        ("deploy/config.yml", 12, "glpat-…7Xe1", "revoked"),
+        ("ci/runner/config.toml", 3, "glrt-…s9Fy", "deleted"),
+        (".gitlab-ci.yml", 31, "glptt-…a1b2", "expired"),
+        (".env", 7, "ghp_…0000", "skipped"),
+        (".env", 8, "AKIA…MPLE", "skipped"),
+        ("notes/rss.md", 4, "glft-…z8Jq", "reset"),
+        ("scripts/release.sh", 21, "glpat-…7Xe1", "revoked"),  # duplicate: its token's outcome
+        ("ci/debug.log", 88, "glcbt-…q7Ez", "refused"),
+        ("docs/support-ticket.md", 17, "_gitlab_session=…8d0d", "deleted"),
+        ("infra/terraform.tfvars", 2, "AKIA…MPLE", "skipped"),
+        ("k8s/agent.yaml", 9, "glagent-…2Vx8", "revoked"),
+        ("ci/runner/config.toml", 3, "glrt-…s9Fy", "deleted"),
+        ("scripts/release.sh", 21, "glpat-…7Xe1", "revoked"),
+        ("docs/old.md", 14, "ghp_…0000", "skipped"),  # a duplicate of a skipped one is skipped too
+        ("infra/terraform.tfvars", 2, "AKIA…MPLE", "skipped"),
+    ]
+    # The tables: outcome counts, then findings by file and line
+    lines = out.splitlines()
+    assert lines[0] == "15 findings in 3 reports; 7 distinct tokens sent in 1 batch; 5 findings skipped " \
+                       "(no GitLab token prefix)."  # fmt: skip
+    counts = {row.split("│")[1].strip(): int(row.split("│")[2]) for row in lines if row.count("│") == 3}
+    assert counts == {"revoked": 4, "reset": 1, "deleted": 3, "expired": 1, "skipped": 5, "refused": 1}
+    rows = [[cell.strip() for cell in row.split("│")[1:-1]] for row in lines if row.count("│") == 5]
+    assert rows[:3] == [[".env", "7", "ghp_…0000", "skipped"], [".env", "8", "AKIA…MPLE", "skipped"],
+                        [".gitlab-ci.yml", "31", "glptt-…a1b2", "expired"]]  # fmt: skip
+    assert len(rows) == 15
+    assert leaked([out, err, output.read_text(encoding="utf-8")]) == []
 
 
 def test_a_dry_run_asks_for_one_and_says_so(stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str]) -> None:
-    status, out, _ = run(capsys, str(EXAMPLES / "gitleaks.json"), "--url", stand_in.url, "--dry-run")
+    status, out, _ = run(capsys, REPORTS[0], "--url", stand_in.url, "--dry-run")
     assert status == 0
     assert [request["dry_run"] for request in stand_in.requests] == [True]
-    assert "dry run" in out
+    assert "Dry run: nothing was changed" in out
+
+    run(capsys, REPORTS[0], "--url", stand_in.url)
+    assert [request["dry_run"] for request in stand_in.requests] == [True, False]
 
 
-@pytest.mark.parametrize(("outcome", "status"), [("refused", 1), ("failed", 1), ("not_found", 0), ("reset", 0)])
-def test_the_exit_status_says_whether_anything_is_left_to_do(
-    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], outcome: str, status: int
+def test_a_report_of_only_unknown_secrets_sends_nothing(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    stand_in.outcome = outcome
-    assert run(capsys, str(EXAMPLES / "trufflehog.jsonl"), "--url", stand_in.url)[0] == status
+    status, out, _ = run(capsys, str(gitleaks(tmp_path / "r.json", [GHP, AWS, "glrtr-notARunnerPrefix0"])),
+                         "--url", stand_in.url)  # fmt: skip
+    assert (status, stand_in.requests) == (0, [])
+    assert out.startswith("3 findings in 1 report; 0 distinct tokens sent in 0 batches; 3 findings skipped")
 
 
-def test_a_busy_service_is_retried_and_a_refusing_one_is_one_line(
-    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str]
-) -> None:
-    stand_in.statuses = [503, 503]
-    assert run(capsys, str(EXAMPLES / "gitleaks.json"), "--url", stand_in.url)[0] == 0
-    assert len(stand_in.requests) == 3
-
-    stand_in.statuses = [401]
-    status, out, err = run(capsys, str(EXAMPLES / "gitleaks.json"), "--url", stand_in.url)
-    assert (status, out) == (1, "")
-    assert err.strip().splitlines() == ["admin-token-api: error: the service refused the request: HTTP 401"
-                                        " (Storage temporarily unavailable)"]  # fmt: skip
+# -- exit status ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("outcome", "status"),
+    [("revoked", 0), ("reset", 0), ("deleted", 0), ("expired", 0), ("already_revoked", 0), ("not_found", 0),
+     ("refused", 1), ("unsupported", 1), ("invalid", 1), ("failed", 1), ("some_new_outcome", 1)],
+)  # fmt: skip
+def test_the_exit_status_says_whether_anything_is_left_to_do(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], sleeps: list[float], outcome: str, status: int
+) -> None:
+    stand_in.outcomes = {demo.AGENT: outcome}
+    exit_status, out, err = run(capsys, REPORTS[2], "--url", stand_in.url)
+    assert (exit_status, err) == (status, "")
+    assert f"│ {outcome}" in out
+
+
+def test_a_token_the_service_calls_a_duplicate_gets_the_outcome_of_its_first(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The service may judge two distinct strings one token; it answers `duplicate` for the second.
+    stand_in.answer = lambda tokens: {"results": [
+        {"index": 0, "outcome": "refused", "status": 400},
+        {"index": 1, "outcome": "duplicate", "duplicate_of": 0},
+    ]}  # fmt: skip
+    output = tmp_path / "out.json"
+    report = gitleaks(tmp_path / "r.json", [demo.RUNNING_JOB, demo.FINISHED_JOB])
+    status, _, _ = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+    assert status == 1
+    assert [r["outcome"] for r in json.loads(output.read_text(encoding="utf-8"))] == ["refused", "refused"]
+
+
+def test_tokens_answered_failed_are_sent_again_until_they_settle(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], sleeps: list[float]
+) -> None:
+    stand_in.failures = {demo.AGENT: 2}
+    status, _, err = run(capsys, REPORTS[2], "--url", stand_in.url)
+    assert (status, err) == (0, "")
+    assert [request["tokens"] for request in stand_in.requests][1:] == [[demo.AGENT], [demo.AGENT]]
+    assert sleeps == [0.5, 1.0]
+
+
+# -- the service refusing or failing --------------------------------------------------------------
+
+
+def test_a_busy_service_is_retried_with_backoff(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], sleeps: list[float]
+) -> None:
+    stand_in.statuses = [(503, {"message": "Configuration unavailable"}), (429, {"message": "Too Many Requests"})]
+    assert run(capsys, REPORTS[0], "--url", stand_in.url)[0] == 0
+    assert len(stand_in.requests) == 3
+    assert stand_in.requests[0] == stand_in.requests[2]
+    assert sleeps == [0.5, 1.0]
+
+
+def test_a_service_that_stays_busy_is_one_line_and_exit_1(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], sleeps: list[float], tmp_path: Path
+) -> None:
+    stand_in.statuses = [(503, {"message": "Configuration unavailable"})] * 4
+    output = tmp_path / "out.json"
+    status, out, err = run(capsys, REPORTS[0], "--url", stand_in.url, "--output", str(output))
+    assert (status, out) == (1, "")
+    assert err == "admin-token-api: error: the service failed (HTTP 503) (4 attempts): try again later\n"
+    assert (len(stand_in.requests), sleeps) == (4, [0.5, 1.0, 2.0])
+    assert not output.exists()
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind
+
+
+URL_SHOWN = "http://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
     [
-        ('{"not": "a report"}', "is not a gitleaks, GitLab secret detection or trufflehog report"),
-        ("not json at all", "is not a gitleaks, GitLab secret detection or trufflehog report"),
+        ((401, {"message": "401 Unauthorized"}),
+         "the service did not accept GITLAB_TOKEN (HTTP 401): unknown, revoked or expired"),
+        ((403, {"message": "403 Forbidden"}),
+         "GITLAB_TOKEN may not revoke tokens (HTTP 403): it must be an active administrator's, with the api scope "
+         "(and admin_mode when admin mode is on)"),
+        ((403, {"message": "Missing Authentication Token"}),
+         "{url} has no bulk revoke endpoint (HTTP 403): is --url the service's base URL?"),
+        ((404, {"message": "'api_admin_token_revoke' feature flag is disabled"}),
+         "bulk revoke is turned off for this administrator (HTTP 404: feature flag api_admin_token_revoke)"),
+        ((404, {"message": "404 Not Found"}),
+         "{url} has no bulk revoke endpoint (HTTP 404): is --url the service's base URL?"),
+        ((413, {"message": "413 Request Entity Too Large"}), "the service refused a batch as too large (HTTP 413)"),
+        ((500, {"message": "Internal server error"}), "the service failed (HTTP 500): try again later"),
+        ((400, {"error": "tokens must be a list of 1 to 1000 tokens"}), "the service refused the request (HTTP 400)"),
+    ],
+)  # fmt: skip
+def test_a_refused_request_is_one_line_and_exit_1(
+    stand_in: BulkStandIn,
+    capsys: pytest.CaptureFixture[str],
+    sleeps: list[float],
+    tmp_path: Path,
+    answer: tuple[int, Any],
+    message: str,
+) -> None:
+    output = tmp_path / "out.json"
+    output.write_text("the previous run's\n", encoding="utf-8")
+    stand_in.statuses = [answer]
+    status, out, err = run(capsys, REPORTS[0], "--url", stand_in.url, "--output", str(output))
+    assert (status, out) == (1, "")
+    assert err == f"admin-token-api: error: {message.format(url=stand_in.url)}\n"
+    assert len(stand_in.requests) == 1  # not retried: it would be refused again
+    assert output.read_text(encoding="utf-8") == "the previous run's\n"  # written whole or not at all
+
+
+def test_what_the_service_says_in_an_error_is_never_printed(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], sleeps: list[float]
+) -> None:
+    # A proxy or a broken service might echo the request: its body goes nowhere.
+    echo = {"message": f"bad token {demo.ALICE_PAT}", "error": demo.ALICE_PAT, "tokens": [demo.ALICE_PAT]}
+    stand_in.statuses = [(400, echo), (500, json.dumps(echo).encode())]
+    for _ in range(2):
+        status, out, err = run(capsys, REPORTS[0], "--url", stand_in.url)
+        assert status == 1
+        assert leaked([out, err]) == []
+    # Nor is an outcome that is not an outcome's name
+    stand_in.answer = lambda tokens: {"results": [{"index": i, "outcome": t} for i, t in enumerate(tokens)]}
+    status, out, err = run(capsys, REPORTS[0], "--url", stand_in.url)
+    assert (status, out) == (1, "")
+    assert (
+        err == f"admin-token-api: error: {stand_in.url} answered something other than a bulk revoke result (HTTP 200)\n"
+    )
+    assert leaked([out, err]) == []
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b"<html>not json</html>",
+        {"results": []},  # not one result per token
+        {"results": "revoked"},
+        {"results": [{"index": 1, "outcome": "revoked"}] * 5},  # out of order
+        {"results": [{"index": i, "outcome": "duplicate", "duplicate_of": i} for i in range(5)]},
     ],
 )
-def test_an_unrecognised_report_is_a_usage_error(
-    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path, content: str, message: str
+def test_an_answer_that_is_not_a_bulk_result_is_one_line_and_exit_1(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], answer: Any
 ) -> None:
-    report = tmp_path / "report.json"
-    report.write_text(content, encoding="utf-8")
-    status, out, err = run(capsys, str(report), "--url", stand_in.url)
-    assert (status, out, stand_in.requests) == (2, "", [])
-    assert err == f"admin-token-api: error: {report} {message}\n"
-
-
-def test_a_missing_report_or_token_is_a_usage_error(
-    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    status, _, err = run(capsys, str(tmp_path / "nope.json"), "--url", stand_in.url)
-    assert (status, err) == (
-        2,
-        f"admin-token-api: error: cannot read report {tmp_path / 'nope.json'}: no such file or directory\n",
+    stand_in.answer = lambda tokens: answer
+    status, out, err = run(capsys, REPORTS[0], "--url", stand_in.url)
+    assert (status, out) == (1, "")
+    assert (
+        err == f"admin-token-api: error: {stand_in.url} answered something other than a bulk revoke result (HTTP 200)\n"
     )
+
+
+def test_a_failure_after_some_batches_says_how_far_it_got(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # The first batch is answered; the second is refused
+    stand_in.statuses = [None, (401, {"message": "401 Unauthorized"})]
+    tokens = [f"glpat-reportToken{number:05d}" for number in range(1500)]
+    status, out, err = run(capsys, str(gitleaks(tmp_path / "r.json", tokens)), "--url", stand_in.url)
+    assert (status, out) == (1, "")
+    assert err == (
+        "admin-token-api: error: the service did not accept GITLAB_TOKEN (HTTP 401): unknown, revoked or expired; "
+        "1000 of 1500 tokens were answered before that: run the same command again to finish\n"
+    )
+
+
+def test_a_service_that_cannot_be_reached_is_one_line_and_exit_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, sleeps: list[float]
+) -> None:
+    monkeypatch.setenv("GITLAB_TOKEN", ADMIN)
+    with socket.socket() as closed:
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    status, out, err = run(capsys, REPORTS[0], "--url", f"http://127.0.0.1:{port}")
+    assert (status, out) == (1, "")
+    assert err == f"admin-token-api: error: cannot reach http://127.0.0.1:{port}: connection refused (4 attempts)\n"
+    assert sleeps == [0.5, 1.0, 2.0]
+
+
+# -- usage errors ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--url", "127.0.0.1:3000"], "--url must be the service's base URL, such as http://127.0.0.1:3000"),
+        (["--url", "ftp://127.0.0.1"], "--url must be the service's base URL, such as http://127.0.0.1:3000"),
+        (["--url", "http://127.0.0.1:3000/api/v4/"],
+         "--url is the service's base URL, without /api/v4: http://127.0.0.1:3000"),
+        (["--url", "http://127.0.0.1:3000/?x=1"], "--url must not have a query or a fragment"),
+        (["--url", "http://127.0.0.1:3000", "--output", "/nonexistent/dir/out.json"],
+         "cannot write --output /nonexistent/dir/out.json: no such file or directory"),
+    ],
+)  # fmt: skip
+def test_a_bad_argument_is_a_usage_error_before_anything_is_sent(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], arguments: list[str], message: str
+) -> None:
+    status, out, err = run(capsys, REPORTS[0], *arguments)
+    assert (status, out, err) == (2, "", f"admin-token-api: error: {message}\n")
+
+
+def test_the_administrator_s_token_comes_from_gitlab_token_only(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.delenv("GITLAB_TOKEN")
-    status, _, err = run(capsys, str(EXAMPLES / "gitleaks.json"), "--url", stand_in.url)
+    status, out, err = run(capsys, REPORTS[0], "--url", stand_in.url)
+    assert (status, out) == (2, "")
+    assert err == "admin-token-api: error: set GITLAB_TOKEN to an administrator's personal access token\n"
+    # There is no option to pass it, and a token passed anyway is not echoed in the usage error
+    monkeypatch.setenv("GITLAB_TOKEN", ADMIN)
+    status, _, err = run(capsys, REPORTS[0], "--url", stand_in.url, "--token", ADMIN)
+    assert (status, err) == (2, "admin-token-api: error: unrecognized arguments: --token … (see --help)\n")
+    status, _, err = run(capsys, ADMIN, REPORTS[0], "--url", stand_in.url)
     assert (status, err) == (
         2,
-        "admin-token-api: error: set GITLAB_TOKEN to the administrator's personal access token\n",
+        "admin-token-api: error: a REPORT argument looks like a token (not shown), not a file\n",
     )
+    status, _, err = run(capsys, REPORTS[0], "--url", f"http://root:{ADMIN}@127.0.0.1:3000")
+    assert (status, err) == (2, "admin-token-api: error: --url must not hold a user name or password\n")
     assert stand_in.requests == []
+
+
+def test_an_unreadable_or_unrecognised_report_is_a_usage_error_naming_it(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    missing = tmp_path / "nope.json"
+    status, out, err = run(capsys, REPORTS[0], str(missing), "--url", stand_in.url)
+    assert (status, out) == (2, "")
+    assert err == f"admin-token-api: error: cannot read report {missing}: no such file or directory\n"
+    other = tmp_path / "notes.txt"
+    other.write_text(f"the runner token is {demo.PROJECT_RUNNER}\n", encoding="utf-8")
+    status, out, err = run(capsys, REPORTS[0], str(other), "--url", stand_in.url)
+    assert (status, out) == (2, "")
+    assert err == f"admin-token-api: error: {other} is not a gitleaks, GitLab secret detection or trufflehog report\n"
+    assert stand_in.requests == []  # no report is sent while another cannot be read
+
+
+def test_a_redacted_report_is_said_so_and_its_findings_skipped(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report = gitleaks(tmp_path / "r.json", ["REDACTED", "REDACTED", demo.AGENT])
+    status, out, err = run(capsys, str(report), "--url", stand_in.url)
+    assert status == 0
+    assert stand_in.sent == [demo.AGENT]
+    assert err == f"warning: 2 findings in {report} without the secret (a redacted report?): skipped\n"
+    assert "2 findings skipped" in out
+
+
+# -- the terminal ---------------------------------------------------------------------------------
+
+
+def test_no_progress_bar_when_stderr_is_not_a_terminal(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for variable in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"):
+        monkeypatch.delenv(variable, raising=False)
+    status, out, err = run(capsys, *REPORTS, "--url", stand_in.url)
+    assert (status, err) == (0, "")
+    assert "revoking" not in out
+    assert "\x1b[" not in out  # no colour codes either when piped
+
+
+def test_a_progress_bar_on_a_terminal(stand_in: BulkStandIn, tmp_path: Path) -> None:
+    # Standard error on a pseudo-terminal, standard output piped: the bar goes to the terminal only.
+    tokens = [f"glpat-reportToken{number:05d}" for number in range(1500)]
+    report = gitleaks(tmp_path / "r.json", tokens)
+    controller, terminal = pty.openpty()
+    environment = {**os.environ, "GITLAB_TOKEN": ADMIN, "COLUMNS": "100", "TERM": "xterm"}
+    with (tmp_path / "out.txt").open("w+", encoding="utf-8") as stdout:  # a file: the tables fill a pipe
+        process = subprocess.Popen(
+            [str(COMMAND), "revoke-report", str(report), "--url", stand_in.url],
+            stdout=stdout,
+            stderr=terminal,
+            env=environment,
+        )
+        os.close(terminal)
+        shown = b""
+        while True:  # until the command exits and its end of the terminal closes
+            ready, _, _ = select.select([controller], [], [], 60)
+            assert ready, "the command wrote nothing to its terminal for 60 s"
+            try:
+                chunk = os.read(controller, 65536)
+            except OSError:  # EIO: no process holds the terminal any more
+                break
+            if not chunk:
+                break
+            shown += chunk
+        assert process.wait(timeout=30) == 0
+        os.close(controller)
+        stdout.seek(0)
+        out = stdout.read()
+    screen = shown.decode(errors="replace")
+    assert "revoking" in screen
+    assert "1500/1500" in screen  # the bar counts tokens
+    assert "revoking" not in out
+    assert leaked([screen, out], tokens) == []
+
+
+# -- pieces ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "token",
+    [demo.ALICE_PAT, demo.OAUTH_SECRET, demo.ALICE_SESSION, "_gitlab_session=", "glpat-short", "glpat-12chars",
+     GHP, AWS, "ghp_", "", "glrtr-abcdefghijk", demo.PROJECT_RUNNER, demo.TRIGGER],
+)  # fmt: skip
+def test_token_hints_are_computed_as_the_bulk_endpoint_computes_them(token: str) -> None:
+    from admin_token.bulk import token_hint as endpoint_hint
+    from admin_token.config import Configuration
+    from admin_token.token_types import match_token_type
+    from admin_token_local.report_revoker import known_prefixes
+
+    # No custom prefix: the client knows only the built-in ones.
+    configuration = Configuration({"personal_access_token_prefix": {"default": "", "boolean_type": False}})
+    token_type = match_token_type(token, configuration)
+    endpoint_prefix = token_type.matched_prefix(token, configuration) if token_type else None
+    prefix = next((p for p in known_prefixes() if token.startswith(p)), None)
+    assert prefix == (endpoint_prefix or None)
+    assert token_hint(token, prefix) == endpoint_hint(token, endpoint_prefix)
+
+
+def test_every_argument_of_the_command_has_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["revoke-report", "--help"]) == 0
+    text = capsys.readouterr().out
+    for name in ("REPORT", "--url", "--dry-run", "--output FILE", "GITLAB_TOKEN", "without /api/v4"):
+        assert name in " ".join(text.split())
+    parser = build_parser()
+    subcommands = next(a for a in parser._actions if a.dest == "command")
+    revoke = subcommands.choices["revoke-report"]  # type: ignore[index]
+    assert [a.dest for a in revoke._actions if not a.help] == []
