@@ -30,6 +30,7 @@ FIRST = {
     "ci/debug.log:88": "refused", "docs/support-ticket.md:17": "deleted", "infra/terraform.tfvars:2": "skipped",
     "k8s/agent.yaml:9": "revoked", "docs/old.md:14": "skipped",
 }  # fmt: skip
+README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 REVOCABLE = [demo.ALICE_PAT, demo.PROJECT_RUNNER, demo.TRIGGER, demo.ALICE_FEED, demo.ALICE_SESSION, demo.AGENT]
 
 
@@ -46,7 +47,7 @@ class Runs:
         result = subprocess.run(
             [str(SCRIPT), "revoke-report", *reports, "--url", self.serving.server.url, "--output", str(output)]
             + (["--dry-run"] if dry_run else []),
-            env={**os.environ, "GITLAB_TOKEN": demo.ADMIN},
+            env={**os.environ, "GITLAB_TOKEN": demo.ADMIN, "COLUMNS": "80"},  # as piped with no COLUMNS
             capture_output=True,
             text=True,
             timeout=120,
@@ -57,6 +58,13 @@ class Runs:
         assert result.stderr == "", result.stderr  # piped: no progress bar, and no error
         outcomes = {f"{r['file']}:{r['line']}": r["outcome"] for r in json.loads(written)}
         return result.returncode, outcomes, result.stdout
+
+
+def readme_dry_run() -> list[str]:
+    """What the README's section "Revoking what a scanner found" shows its dry run printing."""
+    section = README.split("## Revoking what a scanner found", 1)[1]
+    block = section.split("--dry-run\n", 1)[1].split("echo $?", 1)[0]
+    return [line.removeprefix("# ").removeprefix("#") for line in block.splitlines()]
 
 
 def lookup(serving: ServeProcess, token: str) -> tuple[int, Any]:
@@ -72,7 +80,7 @@ def test_dry_run_then_revoke_then_already_revoked(seeded_serving: ServeProcess, 
     # A dry run says what would happen (the CI/CD job token would be refused: exit 1)...
     status, outcomes, out = run(GITLEAKS, GITLAB, TRUFFLEHOG, dry_run=True)
     assert (status, outcomes) == (1, FIRST)
-    assert "Dry run: nothing was changed" in out
+    assert [line.rstrip() for line in out.splitlines()] == readme_dry_run()
     # ...and changes nothing
     assert [lookup(seeded_serving, token)[0] for token in REVOCABLE] == [200] * len(REVOCABLE)
     assert lookup(seeded_serving, demo.ALICE_PAT)[1]["revoked"] is False
