@@ -11,6 +11,7 @@ two tables; rich draws both from one dependency, tqdm only the bar.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -144,6 +145,17 @@ def shown_url(url: str) -> str:
     return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer (HTTPError), not followed: urllib would send PRIVATE-TOKEN along to
+    wherever it points, another host included, and turn the POST into a GET."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class BulkClient:
     """POSTs batches to the bulk endpoint: retries a busy or unreachable service, then re-sends
     the tokens the service answered `failed` (its storage was failing: retryable)."""
@@ -173,14 +185,14 @@ class BulkClient:
             request = urllib.request.Request(self.endpoint, data=body, method="POST", headers=headers)  # noqa: S310
             last = attempt == ATTEMPTS
             try:
-                with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310
+                with _OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
                     payload = response.read()
             except urllib.error.HTTPError as error:
                 if error.code in RETRIED_STATUSES and not last:
                     time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
                     continue
                 raise RevokeError(self._refusal(error, ATTEMPTS if error.code in RETRIED_STATUSES else 1)) from None
-            except (urllib.error.URLError, OSError) as error:  # refused, reset, timed out, DNS, TLS
+            except (urllib.error.URLError, OSError, http.client.HTTPException) as error:  # refused, lost, DNS, TLS...
                 if not last:
                     time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
                     continue
@@ -206,6 +218,8 @@ class BulkClient:
             return "bulk revoke is turned off for this administrator (HTTP 404: feature flag api_admin_token_revoke)"
         if status == 404:
             return f"{self.shown} has no bulk revoke endpoint (HTTP 404): is --url the service's base URL?"
+        if 300 <= status < 400:
+            return f"{self.shown} answered with a redirect (HTTP {status}): give --url as the address it redirects to"
         if status == 413:
             return "the service refused a batch as too large (HTTP 413)"
         if status == 429:
@@ -258,7 +272,7 @@ def _network_reason(error: BaseException) -> str:
         return f"no answer within {TIMEOUT_SECONDS} s"
     if isinstance(reason, socket.gaierror):
         return "unknown host"
-    if isinstance(reason, ConnectionError):
+    if isinstance(reason, ConnectionError | http.client.HTTPException):
         return "connection lost"
     if isinstance(reason, OSError) and reason.strerror:
         return reason.strerror.lower()

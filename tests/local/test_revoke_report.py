@@ -41,6 +41,7 @@ DEMO_OUTCOMES = {
 # Every secret the examples hold, plus the stand-in's administrator token: none may be printed.
 SECRETS = [*DEMO_OUTCOMES, GHP, AWS, ADMIN]
 MAX_BODY = 256 * 1024
+CUT_SHORT = b'{"results": ['
 LOOKS_LIKE_A_TOKEN = "a REPORT argument looks like a token (not shown), not a file"
 
 
@@ -55,6 +56,7 @@ class BulkStandIn:
         self.outcomes: dict[str, str] = {}  # token -> outcome; "revoked" otherwise
         self.failures: dict[str, int] = {}  # token -> how many more times it is answered `failed`
         self.answer: Callable[[list[Any]], Any] | None = None  # replaces the whole 200 answer
+        self.location: str | None = None  # a Location header on every answer
         stand_in = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -84,9 +86,13 @@ class BulkStandIn:
                 payload = document if isinstance(document, bytes) else json.dumps(document).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(payload)))
+                # CUT_SHORT: the connection drops halfway through the body.
+                self.send_header("Content-Length", str(len(payload) * (2 if payload == CUT_SHORT else 1)))
+                if stand_in.location:
+                    self.send_header("Location", stand_in.location)
                 self.end_headers()
                 self.wfile.write(payload)
+                self.close_connection = payload == CUT_SHORT
 
             def log_message(self, *args: Any) -> None:
                 pass
@@ -315,6 +321,18 @@ def test_a_busy_service_is_retried_with_backoff(
     assert sleeps == [0.5, 1.0]
 
 
+def test_a_connection_lost_mid_answer_is_retried(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], sleeps: list[float]
+) -> None:
+    stand_in.statuses = [(200, CUT_SHORT), (200, CUT_SHORT)]
+    assert run(capsys, REPORTS[0], "--url", stand_in.url)[:3:2] == (0, "")
+    assert (len(stand_in.requests), sleeps) == (3, [0.5, 1.0])
+    stand_in.statuses = [(200, CUT_SHORT)] * 4
+    status, out, err = run(capsys, REPORTS[0], "--url", stand_in.url)
+    assert (status, out) == (1, "")
+    assert err == f"admin-token-api: error: cannot reach {stand_in.url}: connection lost (4 attempts)\n"
+
+
 def test_a_service_that_stays_busy_is_one_line_and_exit_1(
     stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], sleeps: list[float], tmp_path: Path
 ) -> None:
@@ -366,6 +384,26 @@ def test_a_refused_request_is_one_line_and_exit_1(
     assert err == f"admin-token-api: error: {message.format(url=stand_in.url)}\n"
     assert len(stand_in.requests) == 1  # not retried: it would be refused again
     assert output.read_text(encoding="utf-8") == "the previous run's\n"  # written whole or not at all
+
+
+def test_a_redirect_is_not_followed_so_the_token_goes_nowhere_else(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    elsewhere = BulkStandIn()
+    threading.Thread(target=elsewhere.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        stand_in.statuses = [(301, {"message": "moved"})]
+        stand_in.location = elsewhere.url + "/api/v4/admin/tokens/revoke"
+        status, out, err = run(capsys, REPORTS[0], "--url", stand_in.url)
+        assert (status, out) == (1, "")
+        assert err == (
+            f"admin-token-api: error: {stand_in.url} answered with a redirect (HTTP 301): "
+            "give --url as the address it redirects to\n"
+        )
+        assert (len(stand_in.requests), elsewhere.requests) == (1, [])
+    finally:
+        elsewhere.server.shutdown()
+        elsewhere.server.server_close()
 
 
 def test_what_the_service_says_in_an_error_is_never_printed(
