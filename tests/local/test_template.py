@@ -59,7 +59,12 @@ def test_policies_keep_their_getatt_references() -> None:
 
 
 def test_function_ids() -> None:
-    assert function_ids(TEMPLATE) == ["LookupFunction", "RevokeFunction", "AuditEventsFunction"]
+    assert function_ids(TEMPLATE) == [
+        "LookupFunction",
+        "RevokeFunction",
+        "RevocationWorkerFunction",
+        "AuditEventsFunction",
+    ]
 
 
 def test_table_definitions_are_create_table_arguments() -> None:
@@ -162,6 +167,10 @@ def test_layer_dirs_resolve_the_global_layer() -> None:
 def test_api_routes() -> None:
     assert api_routes(TEMPLATE) == [
         Route("POST", "/api/v4/admin/token", "LookupFunction", "/api/v4/admin/token", "v1"),
+        Route("GET", "/v1/revocable_token_types", "RevokeFunction", "/v1/revocable_token_types", "v1"),
+        Route("POST", "/v1/revoke_tokens", "RevokeFunction", "/v1/revoke_tokens", "v1"),
+        Route("ANY", "/v1/revocable_token_types", "RevokeFunction", "/v1/revocable_token_types", "v1"),
+        Route("ANY", "/v1/revoke_tokens", "RevokeFunction", "/v1/revoke_tokens", "v1"),
         Route("DELETE", "/api/v4/admin/token", "RevokeFunction", "/api/v4/admin/token", "v1"),
         Route("POST", "/api/v4/admin/tokens/revoke", "RevokeFunction", "/api/v4/admin/tokens/revoke", "v1"),
         Route("GET", "/api/v4/audit_events", "AuditEventsFunction", "/api/v4/audit_events", "v1"),
@@ -177,5 +186,6 @@ def test_feature_flags_document() -> None:
         "api_admin_token_revoke",
         "token_api_expire_pipeline_triggers",
         "admin_mode",
+        "secret_detection_auto_revoke",
         "personal_access_token_prefix",
     }

@@ -21,6 +21,7 @@ DOCUMENT = {
     "api_admin_token_revoke": {"default": False},
     "token_api_expire_pipeline_triggers": {"default": True},
     "admin_mode": {"default": True},
+    "secret_detection_auto_revoke": {"default": True},
     "personal_access_token_prefix": {"default": "acme-", "boolean_type": False},
 }
 

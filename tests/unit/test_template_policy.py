@@ -235,3 +235,76 @@ def test_the_example_rule_logs_every_token_revoked_event_and_only_eventbridge_ma
     assert set(statement["Principal"]["Service"]) <= {"events.amazonaws.com", "delivery.logs.amazonaws.com"}
     assert set(statement["Action"]) == {"logs:CreateLogStream", "logs:PutLogEvents"}
     assert statement["Resource"] == "LOG_GROUP"
+
+
+# -- issue 8: the revocation queue, its worker and the pre-shared token -------------------------
+
+
+def _role_statements(role: str) -> list[dict[str, Any]]:
+    return [s for policy in RESOURCES[role]["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+
+
+def test_the_revoke_function_may_only_send_to_its_queue_and_read_its_secret() -> None:
+    granted = {
+        action: statement["Resource"]
+        for statement in statements("RevokeFunction")
+        for action in actions(statement)
+        if action.startswith(("sqs:", "secretsmanager:"))
+    }
+    assert granted == {
+        "sqs:SendMessage": {"Fn::GetAtt": ["RevocationQueue", "Arn"]},
+        "secretsmanager:GetSecretValue": {"Ref": "RevocationTokenSecret"},
+    }
+    for function in ("LookupFunction", "AuditEventsFunction"):
+        assert not [a for s in statements(function) for a in actions(s) if a.startswith(("sqs:", "secretsmanager:"))]
+
+
+def test_the_worker_consumes_only_its_queue_and_writes_only_what_a_revoke_writes() -> None:
+    worker = RESOURCES["RevocationWorkerFunction"]["Properties"]
+    # Its own role: SAM's SQS event would otherwise attach a policy reading every queue.
+    assert worker["Role"] == {"Fn::GetAtt": ["RevocationWorkerRole", "Arn"]}
+    assert "Policies" not in worker
+    queue = {"Fn::GetAtt": ["RevocationQueue", "Arn"]}
+    revoke = {json.dumps(s, sort_keys=True) for s in statements("RevokeFunction") if s.get("Sid") != "QueueFindings"
+              and s.get("Sid") != "ReadPreSharedToken"}  # fmt: skip
+    for statement in _role_statements("RevocationWorkerRole"):
+        if statement["Sid"] == "ConsumeFindings":
+            assert statement["Resource"] == queue
+            assert set(actions(statement)) == {
+                "sqs:ReceiveMessage",
+                "sqs:DeleteMessage",
+                "sqs:ChangeMessageVisibility",
+                "sqs:GetQueueAttributes",
+            }
+        else:
+            normalised = {**statement, "Action": actions(statement)}
+            assert any(
+                json.dumps({**json.loads(r), "Action": actions(json.loads(r))}, sort_keys=True)
+                == json.dumps(normalised, sort_keys=True)
+                for r in revoke
+            ), statement["Sid"]
+    event = worker["Events"]["Findings"]["Properties"]
+    assert event["Queue"] == queue
+    assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+def test_the_queue_is_encrypted_short_lived_and_redrives_to_an_alarmed_dead_letter_queue() -> None:
+    queue = RESOURCES["RevocationQueue"]["Properties"]
+    worker_timeout = RESOURCES["RevocationWorkerFunction"]["Properties"]["Timeout"]
+    assert queue["SqsManagedSseEnabled"] is True
+    assert queue["MessageRetentionPeriod"] <= 86400
+    assert queue["VisibilityTimeout"] >= 6 * worker_timeout
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["RevocationDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert RESOURCES["RevocationDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    alarm = RESOURCES["RevocationDeadLetterAlarm"]["Properties"]
+    assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
+    assert alarm["Dimensions"] == [
+        {"Name": "QueueName", "Value": {"Fn::GetAtt": ["RevocationDeadLetterQueue", "QueueName"]}}
+    ]
+    secret = RESOURCES["RevocationTokenSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert "GenerateSecretString" in secret["Properties"]
+    assert TEMPLATE["Outputs"]["RevocationTokenSecretArn"]["Value"] == {"Ref": "RevocationTokenSecret"}

@@ -27,6 +27,7 @@ from admin_token.errors import (
     Forbidden,
     InvalidRequest,
     PayloadTooLarge,
+    QueueUnavailable,
     RevokeRefused,
     StorageUnavailable,
     TokenNotFound,
@@ -35,6 +36,7 @@ from admin_token.errors import (
     UnsupportedTokenType,
 )
 from admin_token.models.audit_queries import CURSOR, PER_PAGE, AuditEventsRequest
+from admin_token.models.findings import FindingsRequest, parse_findings_request, revocation_credential
 from admin_token.models.requests import (
     BulkRevokeRequest,
     TokenRequest,
@@ -53,6 +55,10 @@ TOKEN_PATH = "/api/v4/admin/token"
 BULK_REVOKE_PATH = "/api/v4/admin/tokens/revoke"
 AUDIT_EVENTS_PATH = "/api/v4/audit_events"
 AUDIT_EVENT_PATH = "/api/v4/audit_events/<id>"
+REVOCABLE_TYPES_PATH = "/v1/revocable_token_types"
+REVOKE_TOKENS_PATH = "/v1/revoke_tokens"
+# Every method API Gateway's ANY stands for: the Token Revocation API answers the others 405.
+HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 TOKEN_TYPE_HEADER = "X-Token-Type"
 TOKEN_ACTION_HEADER = "X-Token-Action"
 AUDIT_EVENT_HEADER = "X-Audit-Event-Id"
@@ -84,6 +90,8 @@ def error_status_and_body(error: DomainError) -> tuple[int, dict[str, Any]]:
             return 503, {"message": "Configuration unavailable"}
         case StorageUnavailable():
             return 503, {"message": "Storage temporarily unavailable, retry later"}
+        case QueueUnavailable():
+            return 503, {"message": "Findings could not all be queued, retry later"}
         case ConcurrentModification():
             return 409, {"message": "The token changed during the request, retry"}
         case AuditEventNotFound():
@@ -268,6 +276,31 @@ def token_request(app: APIGatewayRestResolver) -> TokenRequest:
 def bulk_revoke_request(app: APIGatewayRestResolver) -> BulkRevokeRequest:
     """The bulk revoke request, read from the current event."""
     return parse_bulk_revoke_request(**_request_parts(app))
+
+
+def findings_request(app: APIGatewayRestResolver) -> FindingsRequest:
+    """`POST /v1/revoke_tokens` as GitLab sends it, read from the current event."""
+    event = app.current_event
+    raw = event.raw_event
+    return parse_findings_request(
+        headers=raw.get("headers") or {},
+        multi_value_headers=raw.get("multiValueHeaders") or {},
+        body=event.body,
+        base64_encoded=bool(event.is_base64_encoded),
+        request_id=raw["requestContext"].get("requestId") or "",
+    )
+
+
+def revocation_caller(app: APIGatewayRestResolver) -> str | None:
+    """The pre-shared token a Token Revocation API call carries in `Authorization`."""
+    raw = app.current_event.raw_event
+    return revocation_credential(raw.get("headers") or {}, raw.get("multiValueHeaders") or {})
+
+
+def method_not_allowed(*allowed: str) -> Response[Any]:
+    """The Token Revocation API's 405, in its own body shape."""
+    body = {"message": "405 Method Not Allowed"}
+    return _rejected(HTTPStatus.METHOD_NOT_ALLOWED, body, {"Allow": ", ".join(allowed)})
 
 
 def _request_parts(app: APIGatewayRestResolver) -> dict[str, Any]:

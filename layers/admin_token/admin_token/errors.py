@@ -79,5 +79,9 @@ class ConcurrentModification(DomainError):
     """The records changed under a revoke in a way it could not reconcile; the caller may retry."""
 
 
+class QueueUnavailable(DomainError):
+    """Not every finding could be queued for revocation: the caller must send them again."""
+
+
 class AuditEventNotFound(DomainError):
     """No audit event has this id."""

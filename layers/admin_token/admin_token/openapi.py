@@ -540,6 +540,91 @@ AUDIT_EVENTS_PARAMETERS: Final[list[dict[str, Any]]] = [
 AUDIT_EVENTS_EXTRAS: Final[dict[str, Any]] = {"parameters": AUDIT_EVENTS_PARAMETERS}
 
 
+# --- GitLab's Token Revocation API ------------------------------------------------------------
+
+REVOCATION_TAG: Final = "token revocation (secret detection)"
+REVOCATION_SCHEME: Final = "RevocationToken"
+# GitLab sends the pre-shared token bare in `Authorization` (`Bearer <token>` is accepted too).
+REVOCATION_SECURITY: Final[list[dict[str, list[str]]]] = [{REVOCATION_SCHEME: []}]
+
+
+class RevocableTokenTypes(_Body):
+    """GitLab's identifiers (`gitleaks_rule_id_<rule>`) of the types a revoke changes."""
+
+    types: list[str]
+
+
+class RevocationUnauthorized(_Body):
+    message: Literal["401 Unauthorized"]
+
+
+class AutoRevokeDisabled(_Body):
+    message: Literal["'secret_detection_auto_revoke' feature flag is disabled"]
+
+
+_REVOCATION_CALLER: Final[dict[int, OpenAPIResponse]] = {
+    401: _body(RevocationUnauthorized, "No pre-shared token in `Authorization`, or the wrong one."),
+    503: _body(
+        ServiceUnavailable,
+        "The pre-shared token or the flags cannot be read; or (`POST`) not every finding could be queued: send "
+        "them all again (a token queued twice is revoked once).",
+        headers=_RETRY_AFTER,
+    ),
+}
+REVOCABLE_TYPES_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    200: _body(RevocableTokenTypes, "The identifiers to send findings of (whatever the kill-switch flag says)."),
+    **_REVOCATION_CALLER,
+}
+REVOKE_TOKENS_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    204: {"description": "Every finding is durably queued for revocation.", "content": {}},
+    400: _body(
+        InputError,
+        "Not a JSON array; an element not an object; a `token` not a non-empty string; a `type` not in "
+        "`GET /v1/revocable_token_types`'s list. Nothing is queued.",
+    ),
+    404: _body(AutoRevokeDisabled, "The `secret_detection_auto_revoke` flag is off."),
+    413: _body(
+        Annotated[InputError | GatewayError, _OneOf],
+        "More than 10,000 findings, or a body over 6,291,456 bytes.",
+    ),
+    **_REVOCATION_CALLER,
+}
+_FINDING_EXAMPLE: Final = [
+    {
+        "type": "gitleaks_rule_id_gitlab_runner_auth_token",
+        "token": "glrt-t1_exampleRunnerToken",  # matches no demo record: safe to fuzz with
+        "location": "https://gitlab.example.com/group/project/-/blob/abc123/.env#L2",
+        "vulnerability": {"name": "GitLab runner authentication token"},
+    }
+]
+REVOKE_TOKENS_EXTRAS: Final[dict[str, Any]] = {
+    "requestBody": {
+        "required": True,
+        "description": "Secret detection's findings, as GitLab's `Security::TokenRevocationService` sends them. "
+        "Keys other than `type`, `token` and `location` are ignored.",
+        "content": {
+            _JSON: {
+                "schema": {
+                    "type": "array",
+                    "maxItems": 10000,
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "type": {"type": "string"},
+                            "token": {"type": "string", "minLength": 1},
+                            "location": {"anyOf": [{"type": "string"}, {"type": "null"}]},
+                            "vulnerability": {"type": "object"},
+                        },
+                        "required": ["type", "token"],
+                    },
+                },
+                "example": _FINDING_EXAMPLE,
+            }
+        },
+    }
+}
+
+
 # --- Documents ------------------------------------------------------------------------------
 
 
@@ -553,6 +638,12 @@ def security_schemes() -> dict[str, SecurityScheme]:
             description="One of the caller's own personal access tokens (header name case-insensitive).",
         ),
         BEARER_SCHEME: HTTPBearer(description="`Authorization: Bearer <personal access token>`, the same token."),
+        REVOCATION_SCHEME: APIKey(
+            name="Authorization",
+            in_=APIKeyIn.header,
+            description="The Token Revocation API's pre-shared token, bare as GitLab sends it (or `Bearer <token>`): "
+            "the value of the stack's revocation token secret.",
+        ),
     }
 
 

@@ -218,6 +218,26 @@ def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Id
     return Identified(caller, context, token_type, found, subject)
 
 
+def find_by_digest(
+    digest: str, token_type: TokenType[Any], store: TokenStore, context: RequestContext
+) -> tuple[Found, Any]:
+    """The token under `digest` and its subject, as `_identify` finds them from a plaintext.
+
+    For a caller that holds only the digest (the revocation worker): two reads, the token then
+    what it points to. `TokenNotFound` (with the tombstone an earlier revoke left, if any) otherwise.
+    """
+    stored = store.get_tokens([digest]).get(digest)
+    target = _typed(stored, token_type)
+    if target is None:
+        raise TokenNotFound(token_type.name, _tombstone_for(stored, token_type, store))
+    references = token_type.references(target)
+    found = Found(target, store.get_records(references) if references else {})
+    subject = token_type.resolve(found, context)
+    if subject is None:
+        raise TokenNotFound(token_type.name)
+    return found, subject
+
+
 def _tombstone_for(stored: StoredToken | None, token_type: TokenType[Any], store: TokenStore) -> Tombstone | None:
     """The tombstone under this digest, if an earlier revoke of this type left one."""
     tombstone = store.tombstone(stored) if stored is not None else None

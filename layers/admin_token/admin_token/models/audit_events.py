@@ -6,9 +6,9 @@ item's index attributes, for one, never do).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from admin_token.audit import AUTHOR_CLASS, EVENT_NAME
+from admin_token.audit import EVENT_NAME
 from admin_token.models.entities import Entity
 from admin_token.storage.base import AuditRecord
 
@@ -16,7 +16,7 @@ from admin_token.storage.base import AuditRecord
 class AuditEventDetails(Entity):
     event_name: Literal["token_revoked"]
     author_name: str
-    author_class: Literal["User"]
+    author_class: Literal["User", "SecretDetection"]
     target_id: int
     target_type: str
     target_details: str
@@ -25,6 +25,8 @@ class AuditEventDetails(Entity):
     action: Literal["revoked", "reset", "deleted", "expired"]
     request_id: str
     ip_address: str | None
+    # Where secret detection found the token: only on its revokes, so a User's event keeps GitLab's keys.
+    location: str | None = None
 
 
 class AuditEventEntity(Entity):
@@ -34,6 +36,12 @@ class AuditEventEntity(Entity):
     entity_type: str
     details: AuditEventDetails
     created_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        data = super().to_json()
+        if self.details.author_class != "SecretDetection":
+            data["details"].pop("location", None)  # a User's revoke: GitLab's keys, nothing more
+        return data
 
     @classmethod
     def of(cls, record: AuditRecord) -> AuditEventEntity:
@@ -45,7 +53,7 @@ class AuditEventEntity(Entity):
             details=AuditEventDetails(
                 event_name=EVENT_NAME,
                 author_name=record.author_name,
-                author_class=AUTHOR_CLASS,
+                author_class=record.author_class,  # checked by pydantic against the Literal
                 target_id=record.entity_id,
                 target_type=record.entity_type,
                 target_details=record.target_details,
@@ -54,6 +62,7 @@ class AuditEventEntity(Entity):
                 action=record.action,  # checked by pydantic against the Literal
                 request_id=record.request_id,
                 ip_address=record.ip_address,
+                location=record.location,
             ),
             created_at=record.created_at,
         )

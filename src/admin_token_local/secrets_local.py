@@ -1,0 +1,33 @@
+"""The template's Secrets Manager secrets in the embedded moto, each with a fresh generated value.
+
+A secret is named by its logical id, which is what a `!Ref` to it resolves to locally (Secrets
+Manager takes a name wherever it takes an ARN). The value is new at every start, as
+`GenerateSecretString` makes one at deployment: never one from a file.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+import boto3
+
+from admin_token_local.template import PSEUDO_PARAMETERS, Template
+
+SECRET_TYPE = "AWS::SecretsManager::Secret"
+
+
+def create_secrets(endpoint: str, template: Template) -> dict[str, str]:
+    """Logical id -> the value generated for it (created, or replaced when it exists)."""
+    client: Any = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=PSEUDO_PARAMETERS["AWS::Region"])
+    values = {}
+    for logical_id, resource in template["Resources"].items():
+        if not isinstance(resource, dict) or resource.get("Type") != SECRET_TYPE:
+            continue
+        value = secrets.token_urlsafe(32)
+        try:
+            client.create_secret(Name=logical_id, SecretString=value)
+        except client.exceptions.ResourceExistsException:
+            client.put_secret_value(SecretId=logical_id, SecretString=value)
+        values[logical_id] = value
+    return values
