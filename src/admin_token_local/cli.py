@@ -330,9 +330,10 @@ def local_backends(
     document = _validate_flags(flags)
     seed = _seed_data(seed_path) if seed_path is not None or demo else None
     with contextlib.ExitStack() as stack:
+        moto_endpoint = None
         if dynamodb_endpoint is None:
             dynamodb = EmbeddedDynamoDB()
-            dynamodb_endpoint = dynamodb.start()
+            dynamodb_endpoint = moto_endpoint = dynamodb.start()
             stack.callback(dynamodb.stop)
         environment = function_environment(template, ids[0])
         identifiers = [environment.get(name, name) for name in APPCONFIG_VARIABLES]
@@ -340,9 +341,54 @@ def local_backends(
         appconfig_endpoint = appconfig.start()
         stack.callback(appconfig.stop)
         functions.use_endpoints(dynamodb=dynamodb_endpoint, appconfig=appconfig_endpoint)
+        functions.revocation = stack.enter_context(_queues_and_secrets(template, functions, moto_endpoint))
         functions.activate(ids[0])
         _write_seed(seed, dynamodb_endpoint, template, names)
         yield functions, seed
+
+
+@contextlib.contextmanager
+def _queues_and_secrets(
+    template: Template, functions: LocalFunctions, moto_endpoint: str | None
+) -> Iterator[LocalRevocation]:
+    """The template's queues and secrets in the embedded moto (one of their own when DynamoDB is the user's)."""
+    from admin_token_local.secrets_local import create_secrets
+    from admin_token_local.sqs_local import create_queues
+
+    with contextlib.ExitStack() as stack:
+        if moto_endpoint is None:
+            moto = EmbeddedDynamoDB()  # moto's server hosts every service: here, only SQS and Secrets Manager
+            moto_endpoint = moto.start()
+            stack.callback(moto.stop)
+        queues = create_queues(moto_endpoint, template)
+        secret_values = create_secrets(moto_endpoint, template)
+        functions.use_resources(moto_endpoint, queues)
+        yield LocalRevocation(moto_endpoint, queues, secret_values)
+
+
+@dataclasses.dataclass(frozen=True)
+class LocalRevocation:
+    endpoint: str
+    queues: dict[str, str]  # logical id -> URL
+    secret_values: dict[str, str]  # logical id -> the value generated at this start
+
+
+@contextlib.contextmanager
+def _poll_queues(template: Template, functions: LocalFunctions) -> Iterator[None]:
+    """One poller per SQS event in the template, playing Lambda's event source mapping."""
+    from admin_token_local.sqs_local import queue_sources
+    from admin_token_local.sqs_poller import polling
+
+    revocation: LocalRevocation = functions.revocation
+    with contextlib.ExitStack() as stack:
+        for source in queue_sources(template):
+
+            def invoke(event: dict[str, Any], function_id: str = source.function_id) -> Any:
+                return functions.invoke(function_id, event)
+
+            url = revocation.queues[source.queue_id]
+            stack.enter_context(polling(revocation.endpoint, url, invoke, batch_size=source.batch_size))
+        yield
 
 
 def _load_handlers(functions: LocalFunctions) -> None:
@@ -366,7 +412,11 @@ def _serve(args: argparse.Namespace) -> int:
         backends = local_backends(
             template_path, template, flags, seed_path=args.seed, demo=demo, dynamodb_endpoint=args.dynamodb_endpoint
         )
-        with backends as (functions, seed), _announce_revokes(args.events_log, template, functions):
+        with (
+            backends as (functions, seed),
+            _announce_revokes(args.events_log, template, functions),
+            _poll_queues(template, functions),
+        ):
             _load_handlers(functions)
             try:
                 gateway = LocalApiGateway(functions, args.host, args.port)
@@ -377,6 +427,9 @@ def _serve(args: argparse.Namespace) -> int:
                 print(f"listening on {gateway.url}", flush=True)
                 if demo and seed is not None:
                     _banner(gateway, seed)  # the demo's tokens are public; a user's seed's are not
+                # Fresh at every start, for GitLab's secret_detection_token_revocation_token.
+                for value in functions.revocation.secret_values.values():
+                    print(f"token revocation API pre-shared token: {value}", flush=True)
                 # Event.wait with a timeout lets the signal handlers run promptly on the main thread.
                 while not stop.wait(0.5):
                     pass

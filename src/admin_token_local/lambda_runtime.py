@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping, MutableMapping
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -27,6 +27,7 @@ from admin_token_local.template import (
     function_setting,
     layer_dirs,
     load_template,
+    resource_variables,
 )
 
 Handler = Callable[[dict[str, Any], Any], Any]
@@ -143,6 +144,8 @@ class LocalFunctions:
             logical_id: self._function_variables(logical_id) for logical_id in function_ids(self.template)
         }
         self._handlers: dict[str, Handler] = {}
+        # What `use_resources`' caller set up for the functions (the CLI's queues and secrets).
+        self.revocation: Any = None
         self._lock = threading.RLock()
 
     def use_endpoints(self, *, dynamodb: str | None = None, appconfig: str | None = None) -> None:
@@ -156,6 +159,18 @@ class LocalFunctions:
             self._base_environment.update(endpoints)
             for environment in self._environments.values():
                 environment.update(endpoints)
+
+    def use_resources(self, endpoint: str, physical: Mapping[str, str]) -> None:
+        """Point every function at SQS and Secrets Manager on `endpoint`, and each variable that is a
+        `!Ref` to one of `physical`'s resources at its local id (a queue's URL, say)."""
+        endpoints = {"AWS_ENDPOINT_URL_SQS": endpoint, "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint}
+        with self._lock:
+            self._base_environment.update(endpoints)
+            for logical_id, environment in self._environments.items():
+                environment.update(endpoints)
+                for name, resource in resource_variables(self.template, logical_id).items():
+                    if resource in physical:
+                        environment[name] = physical[resource]
 
     @property
     def function_ids(self) -> list[str]:

@@ -230,6 +230,15 @@ def function_environment(
     return {name: _resolve(template, value, tables) for name, value in variables.items()}
 
 
+def resource_variables(template: Template, logical_id: str) -> dict[str, str]:
+    """The function's variables set to `!Ref <resource>`: variable -> the resource's logical id."""
+    variables = {
+        **_environment_variables(_function_globals(template)),
+        **_environment_variables(_properties(template, logical_id)),
+    }
+    return {name: str(value["Ref"]) for name, value in variables.items() if isinstance(value, dict) and "Ref" in value}
+
+
 def function_handler(template: Template, logical_id: str) -> tuple[Path, str, str]:
     """(code directory, module name, function name) of the function's Handler."""
     code_uri = _function_property(template, logical_id, "CodeUri")

@@ -31,6 +31,7 @@ class Server:
     url: str
     banner: list[str]
     process: subprocess.Popen[str]
+    revocation_token: str = ""  # the Token Revocation API's pre-shared token, printed after the banner
 
     def request(self, method: str, path: str, *, body: Any = None, headers: dict[str, str] | None = None,
                 raw: bytes | None = None) -> tuple[int, dict[str, str], Any]:  # fmt: skip
@@ -95,9 +96,15 @@ def start_serve(*arguments: str, banner_lines: int = 5) -> ServeProcess:
         process.kill()
         pytest.fail(f"serve did not print its listening line within 60 s: {stderr[-5:]}")
     banner = [process.stdout.readline().rstrip("\n") for _ in range(banner_lines)]
+    # Last, always: the pre-shared token, fresh at every start (part of the banner: printed on purpose).
+    banner.append(process.stdout.readline().rstrip("\n"))
+    revocation = re.fullmatch(r"token revocation API pre-shared token: (\S+)", banner[-1])
+    if revocation is None:
+        process.kill()
+        pytest.fail(f"serve did not print its pre-shared token line after the banner: {banner[-1]!r}")
     stdout.extend(banner)
     threading.Thread(target=_keep, args=(process.stdout, stdout), name="serve-stdout", daemon=True).start()
-    return ServeProcess(Server(url, banner, process), stdout, stderr)
+    return ServeProcess(Server(url, banner, process, revocation.group(1)), stdout, stderr)
 
 
 def _keep(stream: IO[str], lines: list[str]) -> None:
