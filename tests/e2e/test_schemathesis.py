@@ -90,8 +90,14 @@ def admin_token(server: Server) -> str:
     return next(line for line in server.banner if line.startswith("demo administrator token: ")).split(": ", 1)[1]
 
 
+def revocation_api(case: schemathesis.Case) -> bool:
+    """GitLab's Token Revocation API: its caller sends the pre-shared token as a bare Authorization."""
+    return str(case.operation.path).startswith("/v1/")
+
+
 def call_and_check(case: schemathesis.Case, server: Server, credential: str | None, **kwargs: Any) -> int:
-    headers = {"PRIVATE-TOKEN": credential} if credential else None
+    header = "Authorization" if revocation_api(case) else "PRIVATE-TOKEN"
+    headers = {header: credential} if credential else None
     response = case.call(base_url=server.url, headers=headers, timeout=30, **kwargs)
     CASES[(case.method.upper(), response.status_code)] += 1
     case.validate_response(response, checks=CHECKS)
@@ -104,7 +110,7 @@ def test_generated_requests_as_the_administrator(case: schemathesis.Case, server
     # The administrator's PRIVATE-TOKEN replaces any credential schemathesis generates: every
     # check of spec §3 after the caller's is reached.
     GENERATED["admin"] += 1
-    call_and_check(case, server, admin_token(server))
+    call_and_check(case, server, server.revocation_token if revocation_api(case) else admin_token(server))
 
 
 @schema.parametrize()
@@ -118,6 +124,11 @@ def test_generated_requests_from_refused_callers(case: schemathesis.Case, server
     # Routed: the operation's own method, on a path API Gateway matches (a generated audit event id
     # may hold a `/`, or be empty, and then no route matches: API Gateway's 403).
     routed = case.method.upper() == case.operation.method.upper() and "/" not in _path_values(case)
+    if revocation_api(case):
+        # Every method reaches the function there: 405 for another, else 401 for anything but the
+        # pre-shared token (a personal access token included).
+        assert call_and_check(case, server, credential) == (401 if routed else 405)
+        return
     assert call_and_check(case, server, credential) == (403 if credential or not routed else 401)
 
 
