@@ -34,7 +34,7 @@ from admin_token.errors import (
 from admin_token.models.requests import BulkRevokeRequest
 from admin_token.models.results import RevokeOutcome
 from admin_token.observability import logger, metrics
-from admin_token.service import Identified, _audit_record, carry_out, remembered
+from admin_token.service import Identified, _audit_record, _tombstone_for, _typed, carry_out, remembered
 from admin_token.storage import RecordKey, StoredToken, TokenStore
 from admin_token.storage.dynamodb import default_store
 from admin_token.token_types import match_token_type
@@ -192,17 +192,11 @@ def _elements(tokens: list[Any], configuration: Configuration) -> list[Element]:
     return elements
 
 
-def _typed(token: StoredToken | None, token_type: TokenType[Any] | None) -> StoredToken | None:
-    if token is None or token_type is None or token.token_type != token_type.name:
-        return None
-    return token
-
-
 def _answer_unknown(element: Element, stored: Mapping[str, StoredToken], store: TokenStore, *, dry_run: bool) -> None:
     """An element with no live token: remembered by a tombstone of its type, or not found."""
     item = stored.get(element.digest or "")
-    tombstone = store.tombstone(item) if item is not None else None
-    if tombstone is not None and element.token_type is not None and tombstone.token_type == element.token_type.name:
+    tombstone = _tombstone_for(item, element.token_type, store) if element.token_type is not None else None
+    if tombstone is not None:
         # What the single call answers: 404 with the tombstone's headers, or a dry run's 200.
         _answer_outcome(element, remembered(tombstone, dry_run=dry_run), status=200 if dry_run else 404)
     else:
