@@ -29,7 +29,6 @@ def _gitlab_timestamp(value: datetime) -> str:
     return as_utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{as_utc.microsecond // 1000:03d}Z"
 
 
-gitlab_timestamp = _gitlab_timestamp
 Timestamp = Annotated[datetime, PlainSerializer(_gitlab_timestamp, return_type=str)]
 Day = Annotated[date, PlainSerializer(date.isoformat, return_type=str)]
 
