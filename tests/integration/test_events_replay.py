@@ -1,27 +1,36 @@
 """Replay every sample event in events/ through the real handlers and check the answer.
 
 The files in events/ are what `sam local invoke LookupFunction -e events/<file>` (or
-`admin-token-api invoke ...`) is given: complete API Gateway REST v1 proxy events. Each one has
-exactly one entry in EXPECTED below, derived from demo/seed.json and the behaviour contract
-(docs/contract.md), not from what the service happens to answer.
+`admin-token-api invoke ...`) is given: complete API Gateway REST v1 proxy events, and for
+RevocationWorkerFunction an SQS event. Each one has exactly one entry in EXPECTED (or, for the
+worker, WORKER_EXPECTED) below, derived from demo/seed.json and the behaviour contracts
+(docs/contract.md; secret-detection.md for the /v1 routes and the worker), not from what the
+service happens to answer.
 """
 
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+import boto3
 import pytest
 
 from admin_token.config import reset_configuration_cache
+from admin_token.digests import token_digest
 from admin_token.models.audit_queries import encode_cursor
+from admin_token.secret_detection import reset_secret_cache
 from admin_token_local.appconfig_standin import AppConfigStandIn
+from admin_token_local.lambda_runtime import FakeLambdaContext
 from tests.integration.conftest import DEFAULT_FLAGS, call
-from tests.support.demo import ADMIN, AGENT, PROJECT_RUNNER, SHARED_RUNNER
+from tests.support import demo
+from tests.support.demo import ADMIN, AGENT, ALICE_FEED, PROJECT_DEPLOY, PROJECT_RUNNER, SHARED_RUNNER
 from tests.support.events import BULK_REVOKE_PATH, EVENTS_DIR, TOKEN_PATH, load_event, proxy_event
+from tests.support.revocation import FINDINGS_PATH, TYPES_PATH, RevocationApi
 
 GITLAB_URL = "https://gitlab.example.com"  # template.yaml's GitLabUrl default
 
@@ -91,6 +100,9 @@ class Expected:
     path: str = TOKEN_PATH
     resource: str | None = None  # the route's resource path, when it has path parameters
     minted: tuple[int, ...] = ()  # audit event ids the `before` revokes get, in order (pinned, so exact)
+    # The Token Revocation API's routes: the revocation queue and the pre-shared token are set up,
+    # and these are the message bodies the queue must hold after the event (in any order).
+    queued: tuple[dict[str, Any], ...] | None = None
 
 
 SHARED_RUNNER_ENTITY = {
@@ -132,6 +144,42 @@ SHARED_RUNNER_REVOKED = {
     },
     "created_at": "2026-11-28T12:00:00.000Z",
 }
+
+# The pre-shared token the /v1 events send bare in `Authorization`, as GitLab does. The replay puts
+# it in the local secret; a deployed stack's is generated (replace it there to replay against one).
+PRE_SHARED_TOKEN = "ReplaceWithYourRevocationTokenSecretValue0000000"
+# Where the findings of revoke-tokens.json were found (GitLab's location_link_with_raw_path).
+FOUND_IN = "https://gitlab.example.com/acme/shop/-/blob/5f2c9e1d7b3a6048c1e2f3a4b5c6d7e8f9a0b1c2"
+DEPLOY_TOKEN_FOUND_AT = f"{FOUND_IN}/deploy/.env#L2"
+RUNNER_TOKEN_FOUND_AT = f"{FOUND_IN}/ci/register-runner.sh#L7"
+# Spec §4's deploy token entity for the seed's deploy token 1, as GitLab answers a lookup of it.
+PROJECT_DEPLOY_ENTITY = {
+    "id": 1,
+    "name": "project-deploy",
+    "username": "gitlab+deploy-token-1",
+    "expires_at": None,
+    "scopes": ["read_repository"],
+    "revoked": False,
+    "expired": False,
+}
+# secret-detection.md §2: every rule id of the table, in its order (pipeline triggers are listed
+# because the deployed token_api_expire_pipeline_triggers is on).
+REVOCABLE_TOKEN_TYPES = [
+    f"gitleaks_rule_id_{rule}"
+    for rule in (
+        "gitlab_personal_access_token",
+        "gitlab_personal_access_token_routable",
+        "gitlab_deploy_token",
+        "gitlab_feed_token_v2",
+        "gitlab_oauth_app_secret",
+        "gitlab_kubernetes_agent_token",
+        "gitlab_runner_auth_token",
+        "gitlab_runner_auth_token_routable",
+        "gitlab_pipeline_trigger_token",
+        "gitlab_incoming_email_token",
+        "gitlab_feature_flag_client_token",
+    )
+]
 
 EXPECTED: dict[str, Expected] = {
     # --- One lookup per token type of spec §4, in matching order --------------------------------
@@ -426,6 +474,77 @@ EXPECTED: dict[str, Expected] = {
         flags={"api_admin_token_revoke": {"default": False}},
         then=(SHARED_RUNNER_UNTOUCHED,),
     ),
+    # --- GitLab's Token Revocation API (secret-detection.md), sent as Security::TokenRevocationService does
+    "revocable-token-types.json": Expected(
+        "RevokeFunction", 200, {"types": REVOCABLE_TOKEN_TYPES}, method="GET", path=TYPES_PATH, queued=()
+    ),
+    "revoke-tokens.json": Expected(
+        "RevokeFunction",
+        204,
+        None,
+        method="POST",
+        path=FINDINGS_PATH,
+        # §3: digest, type from the prefix, location ("" is none); the deploy token found twice is
+        # queued once, with its first location. Nothing is revoked until the worker runs.
+        queued=(
+            {"digest": token_digest(PROJECT_DEPLOY), "token_type": "deploy_token", "location": DEPLOY_TOKEN_FOUND_AT},
+            {"digest": token_digest(ALICE_FEED), "token_type": "feed_token", "location": None},
+            {
+                "digest": token_digest(SHARED_RUNNER),
+                "token_type": "runner_authentication_token",
+                "location": RUNNER_TOKEN_FOUND_AT,
+            },
+        ),
+        then=(AfterLookup(PROJECT_DEPLOY, 200, PROJECT_DEPLOY_ENTITY), SHARED_RUNNER_UNTOUCHED),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class WorkerExpected:
+    """An SQS event for RevocationWorkerFunction, replayed as Lambda's event source mapping hands it over."""
+
+    response: dict[str, Any]  # the partial batch response
+    outcomes: tuple[str, ...]  # what each message that was read ended as, in order
+    audit_events: list[dict[str, Any]]  # GET /api/v4/audit_events afterwards
+    then: tuple[AfterLookup, ...] = ()
+
+
+GOOD_MESSAGE_ID = "4f9c2b1e-7d3a-4e8b-9c6f-1a2b3c4d5e6f"
+DUPLICATE_MESSAGE_ID = "b7e31d0a-52c4-4f96-8a1e-3d9f6c2b8e40"
+BAD_MESSAGE_ID = "e0a5c8d2-1f6b-4b3e-b7a9-5c4d3e2f1a09"
+WORKER_EXPECTED: dict[str, WorkerExpected] = {
+    # The deploy token's message as revoke-tokens.json queues it, the same finding queued again by a
+    # later request, and a body cut short. §4: revoked once, as GitLab Security Bot, with its
+    # location; the duplicate is an outcome (already revoked), not a retry; only the bad one fails.
+    "revocation-worker-batch.json": WorkerExpected(
+        response={"batchItemFailures": [{"itemIdentifier": BAD_MESSAGE_ID}]},
+        outcomes=("revoked", "already_revoked"),
+        audit_events=[
+            {
+                "id": ANY,
+                "author_id": -1,
+                "entity_id": 1,
+                "entity_type": "DeployToken",
+                "details": {
+                    "event_name": "token_revoked",
+                    "author_name": "GitLab Security Bot",
+                    "author_class": "SecretDetection",
+                    "target_id": 1,
+                    "target_type": "DeployToken",
+                    "target_details": "project-deploy",
+                    "custom_message": ANY,
+                    "token_type": "deploy_token",
+                    "action": "revoked",
+                    "request_id": GOOD_MESSAGE_ID,
+                    "ip_address": None,
+                    "location": DEPLOY_TOKEN_FOUND_AT,
+                },
+                "created_at": ANY,
+            }
+        ],
+        then=(AfterLookup(PROJECT_DEPLOY, 200, {**PROJECT_DEPLOY_ENTITY, "revoked": True}),),
+    ),
 }
 
 METHOD_OF = {"LookupFunction": "POST", "RevokeFunction": "DELETE", "AuditEventsFunction": "GET"}
@@ -465,8 +584,10 @@ def event_files() -> set[str]:
 
 def test_every_event_file_has_an_expectation_and_every_expectation_a_file() -> None:
     files = event_files()
-    assert sorted(files - EXPECTED.keys()) == [], "event files with no entry in EXPECTED"
-    assert sorted(EXPECTED.keys() - files) == [], "entries in EXPECTED with no file in events/"
+    expected = EXPECTED.keys() | WORKER_EXPECTED.keys()
+    assert not EXPECTED.keys() & WORKER_EXPECTED.keys()
+    assert sorted(files - expected) == [], "event files with no entry in EXPECTED or WORKER_EXPECTED"
+    assert sorted(expected - files) == [], "entries in EXPECTED or WORKER_EXPECTED with no file in events/"
     assert all(path.suffix == ".json" for path in EVENTS_DIR.iterdir() if path.is_file())
 
 
@@ -488,7 +609,8 @@ def test_event_file_is_a_complete_rest_proxy_event(name: str) -> None:
     if method == "GET":
         # A GET has no body; its path parameters are what the resource's {names} matched.
         assert event["body"] is None
-        assert "Content-Type" not in event["headers"]
+        # GitLab's TokenRevocationService sends `Content-Type: application/json` on its GET too.
+        assert "Content-Type" not in event["headers"] or path == TYPES_PATH
         names = re.findall(r"\{(\w+)\}", resource)
         segments = dict(zip(resource.split("/"), path.split("/"), strict=True))
         expected_parameters = {name: segments["{" + name + "}"] for name in names} or None
@@ -510,7 +632,11 @@ def test_request_ids_are_distinct() -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_replay_event(
-    name: str, tables: dict[str, str], appconfig: AppConfigStandIn, monkeypatch: pytest.MonkeyPatch
+    name: str,
+    tables: dict[str, str],
+    appconfig: AppConfigStandIn,
+    dynamodb_endpoint: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     expected = EXPECTED[name]
     if expected.minted:
@@ -523,6 +649,9 @@ def test_replay_event(
     for token in expected.before:
         revoke = proxy_event("DELETE", body={"token": token}, headers={"PRIVATE-TOKEN": ADMIN})
         assert call("RevokeFunction", revoke).status == 204
+    revocation = None
+    if expected.queued is not None:
+        revocation = revocation_api(dynamodb_endpoint, monkeypatch)
 
     response = call(expected.function, load_event(name))
 
@@ -532,8 +661,95 @@ def test_replay_event(
         assert response.headers[header] == value, header
     if expected.status == 204:
         assert response.raw["body"] in ("", None)
-    for after in expected.then:
+    if revocation is not None and expected.queued is not None:
+        assert sorted(revocation.queued(), key=json.dumps) == sorted(expected.queued, key=json.dumps)
+    assert_lookups(expected.then, name)
+
+
+def assert_lookups(lookups: tuple[AfterLookup, ...], name: str) -> None:
+    for after in lookups:
         looked_up = call(
             "LookupFunction", proxy_event("POST", body={"token": after.token}, headers={"PRIVATE-TOKEN": ADMIN})
         )
         assert (looked_up.status, looked_up.body) == (after.status, after.body), f"lookup after {name}"
+
+
+def revocation_api(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> RevocationApi:
+    """The revocation queue and the secret in moto, the secret holding the events' pre-shared token."""
+    revocation = RevocationApi(endpoint, monkeypatch)
+    secrets = boto3.client("secretsmanager", endpoint_url=endpoint)
+    secrets.put_secret_value(SecretId="RevocationTokenSecret", SecretString=PRE_SHARED_TOKEN)
+    reset_secret_cache()
+    return revocation
+
+
+# -- RevocationWorkerFunction's SQS events --------------------------------------------------------
+
+SQS_RECORD_KEYS = {
+    "messageId",
+    "receiptHandle",
+    "body",
+    "attributes",
+    "messageAttributes",
+    "md5OfBody",
+    "eventSource",
+    "eventSourceARN",
+    "awsRegion",
+}
+PLAINTEXTS = [value for name, value in vars(demo).items() if name.isupper() and isinstance(value, str)]
+
+
+@pytest.mark.parametrize("name", sorted(WORKER_EXPECTED))
+def test_worker_event_file_is_a_complete_sqs_event_with_no_plaintext(name: str) -> None:
+    event = load_event(name)
+    assert set(event) == {"Records"}
+    records = event["Records"]
+    assert 1 <= len(records) <= 10  # the function's BatchSize
+    assert len({record["messageId"] for record in records}) == len(records)
+    for record in records:
+        assert set(record) == SQS_RECORD_KEYS
+        assert (record["eventSource"], record["awsRegion"]) == ("aws:sqs", "us-east-1")
+        assert re.fullmatch(r"arn:aws:sqs:us-east-1:123456789012:[\w-]+", record["eventSourceARN"])
+        assert record["md5OfBody"] == hashlib.md5(record["body"].encode()).hexdigest()  # noqa: S324 - SQS's own
+        assert int(record["attributes"]["ApproximateReceiveCount"]) >= 1
+        assert int(record["attributes"]["SentTimestamp"]) <= int(
+            record["attributes"]["ApproximateFirstReceiveTimestamp"]
+        )
+    text = json.dumps(event)
+    assert [token for token in PLAINTEXTS if token in text] == []  # digests only, never a plaintext
+
+
+@pytest.mark.parametrize("name", sorted(WORKER_EXPECTED))
+def test_replay_worker_event(name: str, tables: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import functions.revocation_worker.app as worker
+
+    expected = WORKER_EXPECTED[name]
+    outcomes: list[str] = []
+    revoke_queued = worker.revoke_queued
+
+    def recording(*args: Any, **kwargs: Any) -> str:
+        outcomes.append(revoke_queued(*args, **kwargs))
+        return outcomes[-1]
+
+    monkeypatch.setattr(worker, "revoke_queued", recording)
+
+    response = worker.lambda_handler(load_event(name), FakeLambdaContext("RevocationWorkerFunction", 512, 30))
+
+    assert response == expected.response
+    assert tuple(outcomes) == expected.outcomes
+    audit = proxy_event("GET", headers={"PRIVATE-TOKEN": ADMIN})
+    audit["path"] = audit["resource"] = audit["requestContext"]["resourcePath"] = "/api/v4/audit_events"
+    listed = call("AuditEventsFunction", audit)
+    assert (listed.status, listed.body) == (200, expected.audit_events)
+    assert_lookups(expected.then, name)
+
+
+def test_the_worker_events_message_is_the_one_the_findings_event_queues(
+    tables: dict[str, str], dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """revocation-worker-batch.json's good message, byte for byte, is what revoke-tokens.json queues."""
+    revocation = revocation_api(dynamodb_endpoint, monkeypatch)
+    assert call("RevokeFunction", load_event("revoke-tokens.json")).status == 204
+    received = revocation.sqs.receive_message(QueueUrl=revocation.queue_url, MaxNumberOfMessages=10)["Messages"]
+    [record] = [r for r in load_event("revocation-worker-batch.json")["Records"] if r["messageId"] == GOOD_MESSAGE_ID]
+    assert record["body"] in [message["Body"] for message in received]
