@@ -46,6 +46,9 @@ PROG = "admin-token-api"
 REPO_ROOT = Path(__file__).resolve().parents[2]
 # The environment variables naming the AppConfig resources, as template.yaml sets them.
 APPCONFIG_VARIABLES = ("APPCONFIG_APPLICATION", "APPCONFIG_ENVIRONMENT", "APPCONFIG_CONFIGURATION")
+# `invoke` only: the value the local pre-shared token secret holds, so that an event's
+# `Authorization` can match it. Without it the value is fresh, as `serve`'s always is.
+REVOCATION_TOKEN_VARIABLE = "ADMIN_TOKEN_API_REVOCATION_TOKEN"
 
 
 class CliError(Exception):
@@ -128,9 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     invoke = command("invoke", "run one function once on an event, like `sam local invoke`")
     invoke.add_argument(
-        "function", metavar="FUNCTION_LOGICAL_ID", help="LookupFunction, RevokeFunction or AuditEventsFunction"
+        "function",
+        metavar="FUNCTION_LOGICAL_ID",
+        help="LookupFunction, RevokeFunction, AuditEventsFunction or RevocationWorkerFunction",
     )
-    invoke.add_argument("--event", type=Path, metavar="FILE", required=True, help="API Gateway proxy event (JSON)")
+    invoke.add_argument(
+        "--event",
+        type=Path,
+        metavar="FILE",
+        required=True,
+        help="the event (JSON): an API Gateway proxy event, or an SQS event for RevocationWorkerFunction",
+    )
     invoke.add_argument("--seed", type=Path, metavar="FILE", help="seed file to load (default: the demo data)")
     invoke.add_argument("--feature-flags", type=Path, metavar="FILE", help=flags_help)
     invoke.set_defaults(run=_invoke)
@@ -502,12 +513,17 @@ def _invoke(args: argparse.Namespace) -> int:
         raise CliError(f"unknown function {args.function!r} (the template has: {', '.join(known) or 'none'})")
     event = _json_object(args.event, "event file")
     flags = _flags(args.feature_flags, template_path, template)
+    pre_shared = os.environ.get(REVOCATION_TOKEN_VARIABLE, "").strip() or None
+    if pre_shared is not None and not (pre_shared.isascii() and pre_shared.isprintable()):
+        raise CliError(f"{REVOCATION_TOKEN_VARIABLE} holds characters no token has")
     stdout = sys.stdout
     # Like `sam local invoke`: everything the function and its layer write (logs, metrics) goes
     # to stderr, standard output carries only the response. Redirected before the layer is first
     # imported (by the seed loader), since Powertools' Logger keeps the stream it was created with.
     backends = local_backends(template_path, template, flags, seed_path=args.seed, demo=args.seed is None)
     with contextlib.redirect_stdout(sys.stderr), backends as (functions, _):
+        if pre_shared is not None:
+            _use_pre_shared_token(functions.revocation, pre_shared)
         _load_handlers(functions)
         try:
             result = functions.invoke(args.function, event)
@@ -525,6 +541,13 @@ def _invoke(args: argparse.Namespace) -> int:
     except (TypeError, ValueError) as error:
         raise CliError(f"{args.function} returned a response that is not JSON: {error}") from None
     return 0
+
+
+def _use_pre_shared_token(revocation: LocalRevocation, value: str) -> None:
+    from admin_token_local.secrets_local import put_secret_value
+
+    for logical_id in revocation.secret_values:
+        put_secret_value(revocation.endpoint, logical_id, value)
 
 
 def _revoke_report(args: argparse.Namespace) -> int:

@@ -17,9 +17,13 @@ from admin_token_local.template import PSEUDO_PARAMETERS, Template
 SECRET_TYPE = "AWS::SecretsManager::Secret"
 
 
+def _client(endpoint: str) -> Any:
+    return boto3.client("secretsmanager", endpoint_url=endpoint, region_name=PSEUDO_PARAMETERS["AWS::Region"])
+
+
 def create_secrets(endpoint: str, template: Template) -> dict[str, str]:
     """Logical id -> the value generated for it (created, or replaced when it exists)."""
-    client: Any = boto3.client("secretsmanager", endpoint_url=endpoint, region_name=PSEUDO_PARAMETERS["AWS::Region"])
+    client = _client(endpoint)
     values = {}
     for logical_id, resource in template["Resources"].items():
         if not isinstance(resource, dict) or resource.get("Type") != SECRET_TYPE:
@@ -31,3 +35,8 @@ def create_secrets(endpoint: str, template: Template) -> dict[str, str]:
             client.put_secret_value(SecretId=logical_id, SecretString=value)
         values[logical_id] = value
     return values
+
+
+def put_secret_value(endpoint: str, logical_id: str, value: str) -> None:
+    """Give a created secret this value instead (`invoke`, for an event file's pre-shared token)."""
+    _client(endpoint).put_secret_value(SecretId=logical_id, SecretString=value)

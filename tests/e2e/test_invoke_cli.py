@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 
 from admin_token_local.template import feature_flags_document
 from tests.conftest import REPO_ROOT, TEMPLATE
-from tests.integration.test_events_replay import EXPECTED
+from tests.integration.test_events_replay import EXPECTED, PRE_SHARED_TOKEN, WORKER_EXPECTED
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +27,9 @@ SCRIPT = Path(sys.executable).with_name("admin-token-api")
 REPRESENTATIVE = ["lookup-runner-token.json", "revoke-not-found.json", "lookup-no-credential.json"]
 
 
-def invoke(function: str, event_file: str, *extra: str) -> subprocess.CompletedProcess[str]:
+def invoke(
+    function: str, event_file: str, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(SCRIPT), "invoke", function, "--event", f"events/{event_file}", *extra],
         cwd=REPO_ROOT,
@@ -34,6 +37,7 @@ def invoke(function: str, event_file: str, *extra: str) -> subprocess.CompletedP
         text=True,
         timeout=120,
         check=False,
+        env=None if env is None else {**os.environ, **env},
     )
 
 
@@ -96,3 +100,27 @@ def test_invoke_with_a_feature_flags_file(tmp_path: Path) -> None:
     result = invoke(expected.function, name, "--feature-flags", str(flags_file))
 
     assert_answers(result, expected.status, expected.body)
+
+
+@pytest.mark.parametrize("name", ["revocable-token-types.json", "revoke-tokens.json"])
+def test_invoke_the_token_revocation_api_with_the_pre_shared_token_the_events_send(name: str) -> None:
+    expected = EXPECTED[name]
+
+    result = invoke(expected.function, name, env={"ADMIN_TOKEN_API_REVOCATION_TOKEN": PRE_SHARED_TOKEN})
+
+    assert_answers(result, expected.status, expected.body)
+    assert PRE_SHARED_TOKEN not in result.stdout + result.stderr
+
+
+def test_invoke_without_it_the_secret_is_fresh_and_the_events_token_is_refused() -> None:
+    result = invoke("RevokeFunction", "revocable-token-types.json", env={"ADMIN_TOKEN_API_REVOCATION_TOKEN": ""})
+
+    assert_answers(result, 401, {"message": "401 Unauthorized"})
+
+
+@pytest.mark.parametrize("name", sorted(WORKER_EXPECTED))
+def test_invoke_runs_the_worker_on_an_sqs_event_and_prints_its_partial_batch_response(name: str) -> None:
+    result = invoke("RevocationWorkerFunction", name)
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == WORKER_EXPECTED[name].response  # standard output is only the response
