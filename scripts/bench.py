@@ -9,11 +9,13 @@ the layer's sources when either is missing, and says so in the first and the las
    runs once in a fresh process; every botocore call's parameters and every HTTP response's
    bytes are kept. A revoke is recorded once, as the real 204 it is.
 2. Measure, in rounds of fresh processes, interleaved: the floor (`import boto3;
-   boto3.client("dynamodb")`), then each scenario: import the handler module (init), the first
-   request, then warm requests paired with the raw botocore calls they make, both answered from
-   the recording (no network, no moto in anything timed), then VmHWM.
-3. Every time figure is CPU (`process_time`) and a ratio: init and first invoke to the floor of
-   the same round, a warm request to its raw calls in the same process. Medians, with min-max.
+   boto3.client("dynamodb")`), a scenario, the floor, the next scenario, ... A scenario's process
+   imports the handler module (init), makes the first request, then warm requests paired with
+   the raw botocore calls they make, both answered from the recording (no network, no moto in
+   anything timed), then reads its VmHWM.
+3. Every time figure is CPU (`process_time`) and a ratio: init and first invoke to the mean of
+   the floors either side, a warm request to its raw calls in the same process. Medians, with
+   min-max.
 
     make bench     # or: .venv/bin/python scripts/bench.py [--rounds 7] [--pairs 12] [--json out.json]
 """
@@ -101,9 +103,9 @@ ROUND_TRIPS = {"lookup": 2, "revoke": 3}
 
 @dataclass
 class Figures:
-    floor: list[float] = field(default_factory=list)
+    floor: list[float] = field(default_factory=list)  # seconds of CPU
     floor_mib: list[float] = field(default_factory=list)
-    cold: dict[str, list[float]] = field(default_factory=dict)  # init / floor of the same round
+    cold: dict[str, list[float]] = field(default_factory=dict)  # init / the mean of the floors either side
     first: dict[str, list[float]] = field(default_factory=dict)  # (init + first request) / floor
     warm: dict[str, list[float]] = field(default_factory=dict)  # per process: median of its pairs
     warm_ms: dict[str, list[float]] = field(default_factory=dict)  # handler CPU per request, ms
@@ -174,17 +176,29 @@ def _measure(
     runtime: Runtime, environments: dict[str, dict[str, str]], specs: dict[str, Path], rounds: int, scratch: Path
 ) -> Figures:
     figures = Figures()
+
+    def floor() -> float:
+        measured = _run_child(runtime.python, environments["LookupFunction"], "floor", scratch=scratch)
+        figures.floor.append(measured["floor"])
+        figures.floor_mib.append(measured["peak_mib"])
+        if "stderr" in measured:
+            figures.notes.add(f"the floor wrote to stderr: {measured['stderr']}")
+        return float(measured["floor"])
+
     for number in range(rounds):
-        floor = _run_child(runtime.python, environments["LookupFunction"], "floor", scratch=scratch)
-        figures.floor.append(floor["floor"])
-        figures.floor_mib.append(floor["peak_mib"])
+        # floor, lookup, floor, revoke, floor, ...: each run is divided by the mean of the floors
+        # either side of it, seconds apart, so a machine that slows down or speeds up cancels out.
+        before = floor()
         for scenario in SCENARIOS:
             spec = specs[scenario.name]
             run = _run_child(runtime.python, environments[scenario.function_id], "measure", str(spec),
                              str(spec.with_suffix(".recording.json")), scratch=scratch)  # fmt: skip
+            after = floor()
+            paired_floor = (before + after) / 2
+            before = after
             name = scenario.name
-            figures.cold.setdefault(name, []).append(run["init"] / floor["floor"])
-            figures.first.setdefault(name, []).append((run["init"] + run["first"]) / floor["floor"])
+            figures.cold.setdefault(name, []).append(run["init"] / paired_floor)
+            figures.first.setdefault(name, []).append((run["init"] + run["first"]) / paired_floor)
             figures.warm.setdefault(name, []).append(statistics.median(run["warm_ratios"]))
             figures.warm_ms.setdefault(name, []).append(statistics.median(run["handler_cpu"]) * 1000)
             figures.round_trips.setdefault(name, set()).add(run["dynamodb_calls"])
@@ -196,9 +210,7 @@ def _measure(
                 figures.notes.add(f"{name}: init did not import botocore's HTTP layer (the first request lacks it)")
             if "stderr" in run:
                 figures.notes.add(f"{name} wrote to stderr: {run['stderr']}")
-        if "stderr" in floor:
-            figures.notes.add(f"the floor wrote to stderr: {floor['stderr']}")
-        print(f"  round {number + 1}/{rounds}: floor {floor['floor'] * 1000:.0f} ms CPU", file=sys.stderr)
+        print(f"  round {number + 1}/{rounds} done", file=sys.stderr)
     return figures
 
 
@@ -259,7 +271,7 @@ def report(figures: Figures, runtime: Runtime, rounds: int, pairs: int) -> tuple
         f"({min(figures.floor) * 1000:.0f}{DASH}{max(figures.floor) * 1000:.0f}), "
         f"{statistics.median(figures.floor_mib):.0f} MiB; warm handler CPU per request, ms: "
         + ", ".join(f"{name} {statistics.median(values):.2f}" for name, values in figures.warm_ms.items()),
-        f"{rounds} rounds of fresh processes (floor, then each scenario), {pairs} warm pairs per process; "
+        f"{rounds} rounds of fresh processes (floor, scenario, floor, scenario, ...), {pairs} warm pairs per process; "
         f"absolute figures are this machine's, only the ratios carry over",
     ]
     context += [f"NOTE {note}" for note in sorted(figures.notes)]
@@ -290,7 +302,7 @@ def _runtime(args: argparse.Namespace) -> Runtime:
     built = BUILT_LAYER.is_dir() and not args.source_layer
     if not built:
         notes.append("the layer's sources compiled here, not the SAM build (run `make build` first)")
-    elif found[1].startswith("3.13") and (stale := stale_build()):
+    elif found[1].startswith("3.13") and not args.working_tree and (stale := stale_build()):
         notes.append(f"the SAM build is older than {len(stale)} source files ({stale[0]}, ...): run `make build`")
     if not built and found[1].startswith("3.13"):
         # Third-party packages then come from this venv, built for another Python: cannot mix.
@@ -307,6 +319,8 @@ def main() -> None:
     parser.add_argument("--runtime-python", help="a python3.13 with boto3 (default: found, or .venv/runtime-3.13)")
     parser.add_argument("--this-python", action="store_true", help="run on this interpreter (not what Lambda runs)")
     parser.add_argument("--source-layer", action="store_true", help="the layer's sources, not .aws-sam/build")
+    parser.add_argument("--working-tree", action="store_true",
+                        help="the SAM build's packages with this checkout's admin_token and functions")  # fmt: skip
     parser.add_argument("--layer-pyc", choices=LAYER_PYC_CHOICES, default="shipped",
                         help="the layer's bytecode: as built, none, or recompiled checked-hash")  # fmt: skip
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
@@ -319,6 +333,8 @@ def main() -> None:
     runtime = _runtime(args)
     template = load_template(ROOT / "template.yaml")
     print(f"bench: {runtime_description(runtime)}; layer bytecode: {args.layer_pyc}")
+    if args.working_tree:
+        print("bench: admin_token and the functions from this checkout, compiled here (--working-tree)")
     if args.set:
         print(f"bench: EXPERIMENT {' '.join(args.set)}")
     for note in runtime.notes:
@@ -327,7 +343,7 @@ def main() -> None:
         scratch = Path(directory)
         try:
             layer, tasks = lay_out(scratch / "lambda", runtime.python, built=runtime.built_layer,
-                                   layer_pyc=args.layer_pyc)  # fmt: skip
+                                   layer_pyc=args.layer_pyc, working_tree=args.working_tree)  # fmt: skip
             home = scratch / "home"
             home.mkdir()
             environments = {

@@ -134,7 +134,9 @@ def _strip_bytecode(path: Path) -> None:
         shutil.rmtree(cache)
 
 
-def lay_out(scratch: Path, python: str, *, built: bool, layer_pyc: str) -> tuple[Path, dict[str, Path]]:
+def lay_out(
+    scratch: Path, python: str, *, built: bool, layer_pyc: str, working_tree: bool = False
+) -> tuple[Path, dict[str, Path]]:
     """/opt/python and each function's /var/task, copied into `scratch` and made read-only.
 
     The SAM build when there is one; otherwise the sources, compiled for `python` exactly as the
@@ -144,6 +146,11 @@ def lay_out(scratch: Path, python: str, *, built: bool, layer_pyc: str) -> tuple
     layer = scratch / "opt" / "python"
     if built:
         shutil.copytree(BUILT_LAYER, layer)
+        if working_tree:
+            shutil.rmtree(layer / "admin_token")
+            shutil.copytree(SOURCE_LAYER / "admin_token", layer / "admin_token")
+            _strip_bytecode(layer / "admin_token")
+            _compile(python, layer / "admin_token", "unchecked-hash")
     else:
         shutil.copytree(SOURCE_LAYER / "admin_token", layer / "admin_token")
         _strip_bytecode(layer)
@@ -155,7 +162,7 @@ def lay_out(scratch: Path, python: str, *, built: bool, layer_pyc: str) -> tuple
     tasks = {}
     for function_id, name in FUNCTION_DIRS.items():
         task = scratch / "var" / "task" / function_id
-        shutil.copytree(BUILT / function_id if built else ROOT / "functions" / name, task)
+        shutil.copytree(BUILT / function_id if built and not working_tree else ROOT / "functions" / name, task)
         _strip_bytecode(task)  # Lambda's /var/task holds what the zip held: sources
         tasks[function_id] = task
     _read_only(scratch / "opt")
