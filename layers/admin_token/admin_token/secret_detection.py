@@ -55,6 +55,9 @@ RULE_TYPES: Final[dict[str, str]] = {
     )
 }
 
+# Our types a revoke through this API changes: the only ones queued, and the worker's known types.
+REVOCABLE_TYPES: Final = frozenset(RULE_TYPES.values())
+
 # Who the worker's revokes are by. GitLab's security bot is an internal user; we hold no user for
 # it, so it takes the id GitLab gives authors with no user record (Gitlab::Audit::NullAuthor's -1).
 SECURITY_BOT: Final = User.model_validate(
@@ -134,7 +137,9 @@ def accept_findings(request: FindingsRequest) -> int:
 
     The token's own prefix decides its type (the `type` sent is only a hint). A token no type
     matches cannot be one of ours, so nothing is queued for it: it is counted, not refused, so it
-    cannot hold back the real tokens found alongside it.
+    cannot hold back the real tokens found alongside it. Nor is one whose type this API does not
+    revoke (a CI/CD job token, a session, whatever `type` it was sent as): the worker refuses such a
+    message, so queued it would only end in the dead-letter queue and raise its alarm.
     """
     check_pre_shared_token(request.credential)
     request.check_size()
@@ -143,11 +148,14 @@ def accept_findings(request: FindingsRequest) -> int:
         raise FeatureDisabled(AUTO_REVOKE_FLAG)
     findings = request.check_findings(list(RULE_TYPES))
     messages: dict[str, RevocationMessage] = {}
-    unmatched = 0
+    unmatched = not_revocable = 0
     for finding in findings:
         token_type = match_token_type(finding.token, configuration)
         if token_type is None:
             unmatched += 1
+            continue
+        if token_type.name not in REVOCABLE_TYPES:
+            not_revocable += 1
             continue
         digest = token_digest(finding.token)
         # One message per token per request: the first finding's location is the one kept.
@@ -155,8 +163,14 @@ def accept_findings(request: FindingsRequest) -> int:
         messages.setdefault(digest, RevocationMessage(digest, token_type.name, location))
     if unmatched:
         metrics.add_metric(name="FindingUnmatched", unit=MetricUnit.Count, value=unmatched)
+    if not_revocable:
+        metrics.add_metric(name="FindingNotRevocable", unit=MetricUnit.Count, value=not_revocable)
     send_all(list(messages.values()))
-    logger.info("Findings queued", extra={"findings": len(findings), "queued": len(messages), "unmatched": unmatched})
+    logger.info(
+        "Findings queued",
+        extra={"findings": len(findings), "queued": len(messages), "unmatched": unmatched,
+               "not_revocable": not_revocable},
+    )  # fmt: skip
     return len(messages)
 
 
