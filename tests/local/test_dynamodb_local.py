@@ -149,3 +149,80 @@ def test_a_transaction_whose_conditions_hold_writes_every_item(endpoint: str) ->
                 {"Put": {"TableName": table, "Item": _token("tx-e", 2)}},
             ]
         )
+
+
+def _update_in_transaction(client: Any, table: str, digest: str, expression: str, **extra: Any) -> None:
+    client.transact_write_items(
+        TransactItems=[
+            {"Update": {"TableName": table, "Key": {"digest": {"S": digest}}, "UpdateExpression": expression, **extra}}
+        ]
+    )
+
+
+def test_a_plain_set_in_a_transaction_leaves_the_item_update_item_would(endpoint: str) -> None:
+    # Given two equal items: one updated by UpdateItem (moto's own parser), one in a transaction
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client, table = _client(endpoint), NAMES["TokensTable"]
+    for digest in ("set-moto", "set-tx"):
+        client.put_item(TableName=table, Item=_token(digest, 41))
+    expression = "SET #a0 = :v0, #a1 = :v1, version = version + :one"
+    arguments: dict[str, Any] = {
+        "ExpressionAttributeNames": {"#a0": "revoked", "#a1": "note"},
+        "ExpressionAttributeValues": {
+            ":v0": {"BOOL": True},
+            ":v1": {"L": [{"S": "a"}, {"N": "1.5"}]},
+            ":one": {"N": "1"},
+        },
+    }
+
+    # When both get the same SET, the way the service's revoke writes it
+    client.update_item(TableName=table, Key={"digest": {"S": "set-moto"}}, UpdateExpression=expression, **arguments)
+    _update_in_transaction(client, table, "set-tx", expression, **arguments)
+
+    # Then the two items are the same, and the next read (a JSON body moto did not build) agrees
+    def read(digest: str) -> dict[str, Any]:
+        item = client.get_item(TableName=table, Key={"digest": {"S": digest}}, ConsistentRead=True)["Item"]
+        return {name: value for name, value in item.items() if name != "digest"}
+
+    assert read("set-tx") == read("set-moto")
+    assert read("set-tx")["version"] == {"N": "42"}
+    assert read("set-tx")["note"] == {"L": [{"S": "a"}, {"N": "1.5"}]}
+
+
+@pytest.mark.parametrize(
+    ("expression", "extra"),
+    [
+        # the key itself: DynamoDB refuses, and so must the shortcut
+        ("SET digest = :v", {"ExpressionAttributeValues": {":v": {"S": "other"}}}),
+        # adding to a string
+        (
+            "SET #n = #n + :one",
+            {"ExpressionAttributeNames": {"#n": "token_type"}, "ExpressionAttributeValues": {":one": {"N": "1"}}},
+        ),
+        # a value that was never given
+        ("SET #n = :missing", {"ExpressionAttributeNames": {"#n": "token_type"}}),
+    ],
+)
+def test_an_update_the_shortcut_does_not_cover_gets_moto_s_own_refusal(
+    endpoint: str, expression: str, extra: dict[str, Any]
+) -> None:
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client, table = _client(endpoint), NAMES["TokensTable"]
+    client.put_item(TableName=table, Item=_token("refused", 1))
+
+    with pytest.raises(client.exceptions.ClientError):
+        _update_in_transaction(client, table, "refused", expression, **extra)
+
+    item = client.get_item(TableName=table, Key={"digest": {"S": "refused"}}, ConsistentRead=True)["Item"]
+    assert item == _token("refused", 1)
+
+
+def test_binary_attributes_come_back_as_they_went_in(endpoint: str) -> None:
+    # A result holding bytes is one the JSON shortcut must leave to moto's serializer.
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client, table = _client(endpoint), NAMES["TokensTable"]
+    client.put_item(TableName=table, Item={**_token("binary", 1), "blob": {"B": b"\x00\xffbytes"}})
+
+    read = client.batch_get_item(RequestItems={table: {"Keys": [{"digest": {"S": "binary"}}]}})["Responses"][table]
+
+    assert read[0]["blob"] == {"B": b"\x00\xffbytes"}
