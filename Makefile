@@ -57,9 +57,11 @@ integration: install
 e2e: install
 	$(BIN)/pytest tests/e2e
 
+# bench_drain.py: one POST of 10,000 findings drained by the local worker (several minutes a run).
 bench: install
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_bulk.py
+	$(BIN)/python scripts/bench_drain.py
 
 $(SAM):
 	$(PYTHON) -m venv $(SAM_VENV)

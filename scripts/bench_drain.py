@@ -1,0 +1,310 @@
+"""Benchmark: a flood of 10,000 findings in one POST /v1/revoke_tokens, drained by the local worker.
+
+Each run starts from freshly seeded tables holding 10,000 live personal access tokens (plus a few
+hundred more for the baseline), an empty queue and a fresh process. In that process the real
+RevokeFunction handler takes one request of 10,000 GitLab-shaped findings (queued as digests by
+the real SendMessageBatch code), then the local poller (src/admin_token_local/sqs_poller.py, as
+Lambda's event source mapping: batches of 10, deletes what succeeded) runs the real
+RevocationWorkerFunction until the queue is empty. The figure is how long that drain took, as a
+rate, and per token against a baseline measured in the same process on the same backend: the
+worker invoked directly with one-message events (no queue), one token each. Every run then checks
+that each of the 10,000 tokens is revoked, with exactly one audit record, and that nothing is left
+in the queue, in flight or failed.
+
+DynamoDB, the secret and the flags are the local ones (moto's server on loopback, the AppConfig
+stand-in). The queue is not moto's: moto's SQS scans every message it holds on each send, receive
+and delete, so at 10,000 messages one SendMessageBatch takes ~0.3 s and one receive+delete ~0.7 s
+(the POST's 2 s read timeouts then make it 503, and a drain takes many minutes measuring moto).
+`MemoryQueue` below holds the messages in this process instead, with SQS's at-least-once shape
+(receipt handles, in-flight messages, ApproximateReceiveCount), so the figure is the poller's and
+the worker's. One process serves DynamoDB requests one at a time: the figures are this machine's,
+not AWS's (where the event source mapping runs up to 5 workers at once: MaximumConcurrency).
+
+    make bench          # or: .venv/bin/python scripts/bench_drain.py [--runs 1] [--findings 10000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter, deque
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+FIRST_ID = 200_000  # personal access token ids of the bench's tokens, clear of the demo's
+RULE = "gitleaks_rule_id_gitlab_personal_access_token"
+
+
+def _tokens(count: int, offset: int = 0) -> list[str]:
+    return [f"glpat-benchDrainToken{number:06d}" for number in range(offset, offset + count)]
+
+
+def _seed(count: int) -> dict[str, Any]:
+    demo = json.loads((ROOT / "demo" / "seed.json").read_text(encoding="utf-8"))
+    demo["personal_access_tokens"] = demo.get("personal_access_tokens", []) + [
+        {
+            "id": FIRST_ID + number,
+            "user_id": 2,
+            "name": f"bench-drain-{number}",
+            "description": "",
+            "token": token,
+            "scopes": ["api"],
+            "expires_at": None,
+            "revoked": False,
+            "impersonation": False,
+            "created_at": "2026-01-01T00:00:00Z",
+            "last_used_at": None,
+        }
+        for number, token in enumerate(_tokens(count))
+    ]
+    return demo
+
+
+class MemoryQueue:
+    """The calls the POST (SendMessageBatch) and the poller make on SQS, on a queue in this process.
+
+    Each call is O(batch): visible messages wait in a deque, received ones are in flight under a
+    fresh receipt handle until deleted, or made visible again.
+    """
+
+    def __init__(self) -> None:
+        self._visible: deque[dict[str, Any]] = deque()
+        self._in_flight: dict[str, dict[str, Any]] = {}
+        self._lock = threading.Lock()
+
+    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        sent = []
+        with self._lock:
+            for entry in Entries:
+                message_id = str(uuid.uuid4())
+                self._visible.append({"MessageId": message_id, "Body": entry["MessageBody"], "receives": 0,
+                                      "sent": int(time.time() * 1000)})  # fmt: skip
+                sent.append({"Id": entry["Id"], "MessageId": message_id})
+        return {"Successful": sent, "Failed": []}
+
+    def receive_message(self, QueueUrl: str, MaxNumberOfMessages: int = 1, **_: Any) -> dict[str, Any]:
+        received = []
+        with self._lock:
+            while self._visible and len(received) < MaxNumberOfMessages:
+                message = self._visible.popleft()
+                message["receives"] += 1
+                handle = uuid.uuid4().hex
+                self._in_flight[handle] = message
+                received.append(
+                    {
+                        "MessageId": message["MessageId"],
+                        "ReceiptHandle": handle,
+                        "Body": message["Body"],
+                        "MD5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324 - SQS's own
+                        "Attributes": {
+                            "ApproximateReceiveCount": str(message["receives"]),
+                            "SentTimestamp": str(message["sent"]),
+                        },
+                        "MessageAttributes": {},
+                    }
+                )
+        return {"Messages": received} if received else {}
+
+    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        with self._lock:
+            for entry in Entries:
+                self._in_flight.pop(entry["ReceiptHandle"])
+        return {"Successful": [{"Id": entry["Id"]} for entry in Entries], "Failed": []}
+
+    def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
+        with self._lock:
+            for entry in Entries:
+                self._visible.append(self._in_flight.pop(entry["ReceiptHandle"]))
+        return {"Successful": [{"Id": entry["Id"]} for entry in Entries], "Failed": []}
+
+    def left(self) -> int:
+        with self._lock:
+            return len(self._visible) + len(self._in_flight)
+
+
+def child(findings: int, singles: int) -> None:
+    """In a fresh process: the baseline, the POST, the drain, the checks; print the figures as JSON."""
+    import os
+
+    sys.path[:0] = [str(ROOT / "layers" / "admin_token"), str(ROOT)]
+    import boto3
+
+    from admin_token import revocation_queue
+    from admin_token.digests import token_digest
+    from admin_token_local.lambda_runtime import FakeLambdaContext
+    from admin_token_local.sqs_local import queue_arn
+    from admin_token_local.sqs_poller import poll_once, sqs_event
+    from functions.revocation_worker.app import lambda_handler as worker
+    from functions.revoke.app import lambda_handler as revoke
+    from tests.support.events import proxy_event
+
+    queue_url = os.environ["REVOCATION_QUEUE_URL"]
+    pre_shared = os.environ.pop("BENCH_PRE_SHARED_TOKEN")
+    sqs = MemoryQueue()
+    revocation_queue._client = lambda: sqs  # type: ignore[assignment] # the POST's SendMessageBatch goes here
+
+    def run_worker(event: dict[str, Any]) -> Any:
+        return worker(event, FakeLambdaContext("RevocationWorkerFunction", memory_limit_in_mb=512, timeout_seconds=30))
+
+    def one_message_event(token: str) -> dict[str, Any]:
+        body = json.dumps(
+            {"digest": token_digest(token), "token_type": "personal_access_token", "location": None},
+            separators=(",", ":"),
+        )
+        message = {"MessageId": str(uuid.uuid4()), "ReceiptHandle": uuid.uuid4().hex, "Body": body}
+        return sqs_event([message], queue_arn("bench"))
+
+    # Both handlers' first calls build their clients and read the secret and the flags: paid here.
+    types = proxy_event("GET", headers={"Authorization": pre_shared})
+    types["path"] = types["resource"] = types["requestContext"]["resourcePath"] = "/v1/revocable_token_types"
+    assert revoke(types, FakeLambdaContext("RevokeFunction", 1024, 28))["statusCode"] == 200
+    assert run_worker(one_message_event("glpat-notABenchToken0000")) == {"batchItemFailures": []}
+
+    # Baseline: the worker alone, one token per invocation, no queue.
+    started = time.perf_counter()
+    for token in _tokens(singles, offset=findings):
+        assert run_worker(one_message_event(token)) == {"batchItemFailures": []}
+    single_seconds = time.perf_counter() - started
+
+    body = [
+        {"type": RULE, "token": token, "location": f"https://gitlab.example.com/acme/shop/-/blob/main/leak.txt#L{n}",
+         "vulnerability": {"id": n, "report_type": "secret_detection", "severity": "critical"}}
+        for n, token in enumerate(_tokens(findings))
+    ]  # fmt: skip
+    post = proxy_event("POST", body=body, headers={"Authorization": pre_shared})
+    post["path"] = post["resource"] = post["requestContext"]["resourcePath"] = "/v1/revoke_tokens"
+    started = time.perf_counter()
+    answer = revoke(post, FakeLambdaContext("RevokeFunction", 1024, 28))
+    post_seconds = time.perf_counter() - started
+    assert answer["statusCode"] == 204, answer
+
+    started = time.perf_counter()
+    received = batches = 0
+    while True:
+        got = poll_once(sqs, queue_url, run_worker, batch_size=10)
+        if not got:
+            break
+        received, batches = received + got, batches + 1
+    drain_seconds = time.perf_counter() - started
+
+    # Everything revoked once, nothing left behind (a failed message would stay in flight).
+    assert sqs.left() == 0, f"{sqs.left()} messages left in the queue"
+    dynamodb = boto3.resource("dynamodb")
+    tokens_table = os.environ["TOKENS_TABLE_NAME"]
+    digests = [token_digest(token) for token in _tokens(findings)]
+    revoked = 0
+    for start in range(0, len(digests), 100):
+        keys = [{"digest": digest} for digest in digests[start : start + 100]]
+        request: dict[str, Any] = {tokens_table: {"Keys": keys, "ConsistentRead": True}}
+        while request:
+            page = dynamodb.batch_get_item(RequestItems=request)
+            revoked += sum(1 for item in page["Responses"][tokens_table] if item.get("revoked") is True)
+            request = page.get("UnprocessedKeys") or {}
+    audit_table = dynamodb.Table(os.environ["AUDIT_TABLE_NAME"])
+    per_token: Counter[int] = Counter()
+    scan: dict[str, Any] = {"ConsistentRead": True, "ProjectionExpression": "entity_id, token_type"}
+    while True:
+        page = audit_table.scan(**scan)
+        per_token.update(int(item["entity_id"]) for item in page["Items"])
+        if "LastEvaluatedKey" not in page:
+            break
+        scan["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    flood = {FIRST_ID + number for number in range(findings)}
+    audited_once = sum(1 for entity_id in flood if per_token[entity_id] == 1)
+    audited_more = sum(1 for entity_id in flood if per_token[entity_id] > 1)
+    print(
+        json.dumps(
+            {
+                "post": post_seconds,
+                "drain": drain_seconds,
+                "single": single_seconds,
+                "received": received,
+                "batches": batches,
+                "revoked": revoked,
+                "audited_once": audited_once,
+                "audited_more": audited_more,
+            }
+        )
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1, help="runs, each on fresh tables and queues (default: 1)")
+    parser.add_argument("--findings", type=int, default=10_000, help="findings in the one POST (default: 10000)")
+    parser.add_argument("--singles", type=int, default=300, help="tokens of the one-per-invocation baseline")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.findings, args.singles)
+        return
+
+    from bench_backends import local_backends
+
+    from admin_token_local.dynamodb_local import reset_tables
+    from admin_token_local.secrets_local import create_secrets
+    from admin_token_local.seed import parse_seed, write_seed
+    from admin_token_local.template import load_template
+
+    template = load_template(ROOT / "template.yaml")
+    seed = parse_seed(_seed(args.findings + args.singles))
+    figures: list[dict[str, Any]] = []
+    with local_backends("RevokeFunction") as backends:
+        endpoint = backends.dynamodb_endpoint  # moto's server hosts Secrets Manager too
+        for run in range(args.runs):
+            reset_tables(endpoint, template, backends.table_names)
+            write_seed(seed, endpoint_url=endpoint, table_names=backends.table_names)
+            pre_shared = create_secrets(endpoint, template)["RevocationTokenSecret"]
+            environment = {
+                **backends.environment,
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint,
+                "REVOCATION_QUEUE_URL": f"memory://RevocationQueue-{run}",
+                "REVOCATION_TOKEN_SECRET_ARN": "RevocationTokenSecret",
+                "BENCH_PRE_SHARED_TOKEN": pre_shared,  # the child reads it and drops it from its environment
+            }
+            output = subprocess.run(  # noqa: S603 - our own script, with our own interpreter
+                [sys.executable, __file__, "--child", "--findings", str(args.findings), "--singles", str(args.singles)],
+                env=environment, capture_output=True, text=True, check=False,
+            )  # fmt: skip
+            if output.returncode != 0:
+                raise SystemExit(f"run {run + 1} failed:\n{output.stdout[-3000:]}\n{output.stderr[-3000:]}")
+            figures.append(json.loads(output.stdout.strip().splitlines()[-1]))
+
+    def spread(values: list[float], unit: str, digits: int = 1) -> str:
+        if len(values) == 1:
+            return f"{values[0]:.{digits}f} {unit}"
+        return f"{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+
+    n = args.findings
+    drains = [f["drain"] for f in figures]
+    per_drained = [f["drain"] / n * 1000 for f in figures]
+    per_single = [f["single"] / args.singles * 1000 for f in figures]
+    ratios = [drained / single for drained, single in zip(per_drained, per_single, strict=True)]
+    print(f"drain of one POST of {n} findings by the local worker, {args.runs} run(s), fresh tables, queue, process")
+    print(f"  POST /v1/revoke_tokens (queue {n}):  {spread([f['post'] for f in figures], 's', 2)}")
+    print(f"  drain (poller + worker, batches of 10): {spread(drains, 's')}")
+    print(f"  rate:                                 {spread([n / d for d in drains], 'tokens/s', 0)}")
+    print(f"  per token drained:                    {spread(per_drained, 'ms', 2)}")
+    print(f"  per token, worker alone ({args.singles} x 1):    {spread(per_single, 'ms', 2)}")
+    print(f"  ratio drained/alone:                  {spread(ratios, '', 2).strip()}")
+    for number, f in enumerate(figures, 1):
+        ok = f["revoked"] == n and f["audited_once"] == n and f["audited_more"] == 0 and f["received"] == n
+        print(
+            f"  run {number}: {f['received']} messages in {f['batches']} batches; {f['revoked']}/{n} revoked, "
+            f"{f['audited_once']} with one audit record, {f['audited_more']} with more; queues empty: "
+            + ("OK" if ok else "FAILED")
+        )
+        if not ok:
+            raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
