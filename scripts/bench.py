@@ -204,8 +204,8 @@ def _measure(
             figures.round_trips.setdefault(name, set()).add(run["dynamodb_calls"])
             figures.raw_calls.setdefault(name, set()).add(run["raw_calls"])
             figures.peak_mib.setdefault(name, []).append(run["peak_mib"])
-            if not run["xray_patched"] and "_X_AMZN_TRACE_ID" in environments[scenario.function_id]:
-                figures.notes.add(f"{name}: the Tracer did not patch botocore although tracing is active")
+            if run["xray_sdk_imported"]:
+                figures.notes.add(f"{name}: the X-Ray SDK was imported, although the functions have no Tracer")
             if not run["http_layer_imported_by_init"]:
                 figures.notes.add(f"{name}: init did not import botocore's HTTP layer (the first request lacks it)")
             if "stderr" in run:

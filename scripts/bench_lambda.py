@@ -219,12 +219,13 @@ def measure(spec: dict[str, Any], recording: dict[str, Any]) -> dict[str, Any]:
     started = time.process_time()
     handler = _load_handler(spec["module"], spec["handler"])
     init = time.process_time() - started
-    from botocore.client import BaseClient
 
-    # What the figures rest on: the Tracer patched botocore (as with Tracing: Active), and init
-    # had already imported botocore's HTTP layer (so replacing it costs the first request nothing).
+    # What the figures rest on: no X-Ray SDK wrapped botocore's calls (the functions carry none;
+    # Lambda traces them from outside), and init had already imported botocore's HTTP layer
+    # (so replacing it costs the first request nothing).
     diagnostics = {
-        "xray_patched": hasattr(BaseClient._make_api_call, "__wrapped__"),
+        # (botocore's own `with_current_context` sets __wrapped__: look for the SDK, not for that.)
+        "xray_sdk_imported": "aws_xray_sdk" in sys.modules,
         "http_layer_imported_by_init": "botocore.httpsession" in sys.modules,
     }
 
@@ -289,8 +290,7 @@ def _raw_calls(calls: list[dict[str, Any]]) -> Any:
     import boto3
     from botocore.client import BaseClient
 
-    make_api_call = BaseClient._make_api_call
-    make_api_call = getattr(make_api_call, "__wrapped__", make_api_call)  # X-Ray's patch, if the function applied it
+    make_api_call = BaseClient._make_api_call  # botocore's, as the function calls it (no X-Ray SDK wraps it)
     clients = {service: boto3.client(service) for service in {call["service"] for call in calls}}
     prepared = [(clients[call["service"]], call["operation"], _decode(call["params"])) for call in calls]
 

@@ -11,7 +11,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = load_template(REPO_ROOT / "template.yaml")
 
 # Set at import, before any test module imports the layer: Powertools reads these when its
-# logger, tracer and metrics are created.
+# logger and metrics are created.
 os.environ.update(function_environment(TEMPLATE, "LookupFunction", os.environ))
 os.environ.update(
     {
@@ -19,7 +19,6 @@ os.environ.update(
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         # Tests change flags between requests: read the configuration every time.
         "APPCONFIG_MAX_AGE_SECONDS": "0",
     }

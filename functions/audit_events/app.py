@@ -17,7 +17,7 @@ from admin_token.api import (
     build_resolver,
 )
 from admin_token.audit_service import get_audit_event, list_audit_events
-from admin_token.observability import logger, metrics, tracer
+from admin_token.observability import logger, metrics
 from admin_token.openapi import (
     AUDIT_EVENT_RESPONSES,
     AUDIT_EVENTS_EXTRAS,
@@ -61,7 +61,6 @@ def get_event(id: Annotated[str, Path(description=EVENT_ID_DESCRIPTION, pattern=
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

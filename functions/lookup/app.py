@@ -7,7 +7,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin_token.api import TOKEN_PATH, build_resolver, described, token_request
-from admin_token.observability import logger, metrics, tracer
+from admin_token.observability import logger, metrics
 from admin_token.openapi import LOOKUP_RESPONSES, OPERATION_EXTRAS, SECURITY, TAG
 from admin_token.service import lookup_token
 
@@ -30,7 +30,6 @@ def lookup() -> Response[Any]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin_token import budget
-from admin_token.observability import logger, metrics, tracer
+from admin_token.observability import logger, metrics
 from admin_token.revocation_queue import InvalidMessage, RevocationMessage
 from admin_token.secret_detection import RULE_TYPES, revoke_queued
 
@@ -34,7 +34,6 @@ def handle_record(record: SQSRecord) -> str:
 
 
 @logger.inject_lambda_context(log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     budget.start(context.get_remaining_time_in_millis())

@@ -23,7 +23,7 @@ from admin_token.api import (
     token_request,
 )
 from admin_token.bulk import bulk_revoke
-from admin_token.observability import logger, metrics, tracer
+from admin_token.observability import logger, metrics
 from admin_token.openapi import (
     BULK_OPERATION_EXTRAS,
     BULK_REVOKE_RESPONSES,
@@ -116,7 +116,6 @@ def revoke_findings_other_method() -> Response[Any]:
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST, log_event=False)
-@tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics(capture_cold_start_metric=True)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return app.resolve(event, context)

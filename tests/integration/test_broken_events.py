@@ -3,7 +3,7 @@
 Each function serves one route. An event for another path answers 404, one for this path with
 another method 405 with `Allow`; an event that is not a REST v1 proxy event at all (wrong types,
 missing fields, not even an object) answers 400. All with a JSON body. Every event here goes
-through the real `lambda_handler`, Powertools' logger, tracer and metrics decorators included.
+through the real `lambda_handler`, Powertools' logger and metrics decorators included.
 """
 
 from __future__ import annotations

@@ -8,17 +8,16 @@ Channels, each a list of strings:
   own global capture stream, which neither ``capsys`` nor ``capfd`` sees. So while a capture
   is open, the handler writes to the current ``sys.stdout``, as it would on Lambda.
 - ``logging``: every record any stdlib logger emits at DEBUG and above (Powertools'
-  internals, the Tracer's own ``logger.exception``, botocore, ...), formatted with its
-  traceback, plus the record's attributes (``extra`` fields included).
-- ``traces``: what the X-Ray SDK would send to the daemon. Tests run with the tracer disabled
-  (POWERTOOLS_TRACE_DISABLED), so a capture enables the SDK, replaces the recorder's emitter
-  with one that keeps each serialized segment, samples every request, and patches botocore
-  and http.client as the Tracer's auto-patching (patch_all) would. Each call is wrapped in a segment
-  (Lambda's facade segment), so the handler's and methods' subsegments, their annotations,
-  metadata and exceptions, and the AWS calls' metadata are all recorded.
+  internals, botocore, ...), formatted with its traceback, plus the record's attributes
+  (``extra`` fields included).
 - ``aws_requests``: the operation and parameters of every AWS SDK call made (what reaches
   DynamoDB and AppConfig).
 - ``responses``: every proxy response, status, headers and body.
+
+No X-Ray channel: the functions carry no X-Ray SDK (no Powertools Tracer, docs/performance.md
+says why), so nothing of theirs is traced. With ``Tracing: Active`` Lambda records each
+invocation's segment itself, from outside the function: names, timings and fault status,
+nothing of the request, the response or the AWS calls' parameters.
 
 Everything is restored when the capture closes.
 """
@@ -37,39 +36,11 @@ from urllib.parse import quote, quote_plus
 
 import botocore.client
 import pytest
-from aws_xray_sdk.core import xray_recorder
-from aws_xray_sdk.core.context import Context
-from aws_xray_sdk.ext.botocore.patch import _xray_traced_botocore
-from aws_xray_sdk.ext.httplib import patch as patch_httplib
-from aws_xray_sdk.ext.httplib import unpatch as unpatch_httplib
-from aws_xray_sdk.sdk_config import SDKConfig
 
 from admin_token.observability import logger as powertools_logger
-from admin_token.observability import tracer
 from tests.integration.conftest import ApiResponse, call
 
 __all__ = ["Capture", "Finding", "find_needles", "needles_for", "walk_strings"]
-
-
-class _CapturingEmitter:
-    """Stands in for the UDP emitter: keeps what would go to the X-Ray daemon."""
-
-    def __init__(self, sink: list[str]) -> None:
-        self.sink = sink
-
-    def send_entity(self, entity: Any) -> None:
-        self.sink.append(entity.serialize())
-
-    def set_daemon_address(self, address: str) -> None:  # the recorder's emitter interface
-        pass
-
-    @property
-    def ip(self) -> str:
-        return "127.0.0.1"
-
-    @property
-    def port(self) -> int:
-        return 2000
 
 
 class _CurrentStdout:
@@ -115,9 +86,7 @@ class Capture:
 
     capfd: pytest.CaptureFixture[str]
     channels: dict[str, list[str]] = field(
-        default_factory=lambda: {
-            name: [] for name in ("stdout", "stderr", "logging", "traces", "aws_requests", "responses")
-        }
+        default_factory=lambda: {name: [] for name in ("stdout", "stderr", "logging", "aws_requests", "responses")}
     )
     calls: int = 0
     _undo: list[Any] = field(default_factory=list)
@@ -129,7 +98,7 @@ class Capture:
         try:
             self._tap_powertools_logger()
             self._collect_logging()
-            self._enable_tracing()
+            self._record_aws_requests()
         except BaseException:
             self._restore()
             raise
@@ -162,57 +131,25 @@ class Capture:
         self._undo.append(functools.partial(root.setLevel, previous_level))
         self._undo.append(functools.partial(root.removeHandler, handler))
 
-    def _enable_tracing(self) -> None:
-        recorder = xray_recorder
-        saved = (recorder.emitter, recorder.sampling, recorder.context)
-        was_enabled = SDKConfig.sdk_enabled()
-
-        def restore_recorder() -> None:
-            recorder.emitter, recorder.sampling, recorder.context = saved
-            SDKConfig.set_sdk_enabled(was_enabled)
-
-        self._undo.append(restore_recorder)
-        SDKConfig.set_sdk_enabled(True)
-        recorder.emitter = _CapturingEmitter(self.channels["traces"])
-        recorder.sampling = False  # no sampling rules: every segment is recorded
-        recorder.context = Context(context_missing="LOG_ERROR")
-        if tracer.provider is not recorder:
-            raise AssertionError("the Tracer's provider is not the X-Ray recorder: capture it another way")
-        disabled = tracer.disabled
-        tracer.disabled = False
-        self._undo.append(functools.partial(setattr, tracer, "disabled", disabled))
-
-        # What the Tracer's auto-patching does (patch_all), reversibly: botocore and http.client.
+    def _record_aws_requests(self) -> None:
         original = botocore.client.BaseClient._make_api_call  # type: ignore[attr-defined]
         sink = self.channels["aws_requests"]
 
-        def traced(client: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        def recorded(client: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
             service = client._service_model.service_name
             sink.append(
                 json.dumps({"service": service, "operation": operation_name, "params": api_params}, default=str)
             )
-            bound = functools.partial(original, client)
-            return _xray_traced_botocore(bound, client, (operation_name, api_params), {})
+            return original(client, operation_name, api_params)
 
-        botocore.client.BaseClient._make_api_call = traced  # type: ignore[attr-defined]
+        botocore.client.BaseClient._make_api_call = recorded  # type: ignore[attr-defined]
         self._undo.append(functools.partial(setattr, botocore.client.BaseClient, "_make_api_call", original))
-
-        from aws_xray_sdk.core.patcher import _PATCHED_MODULES
-
-        if "httplib" not in _PATCHED_MODULES:
-            patch_httplib()
-            _PATCHED_MODULES.add("httplib")
-            self._undo.append(unpatch_httplib)
 
     # -- sending -----------------------------------------------------------------------------
 
     def call(self, function: str, event: dict[str, Any]) -> ApiResponse:
-        """Invoke a function inside a sampled segment, as Lambda's facade segment would hold it."""
-        xray_recorder.begin_segment(name="admin-token-api", sampling=1)
-        try:
-            response = call(function, event)
-        finally:
-            xray_recorder.end_segment()
+        """Invoke a function through its real `lambda_handler`."""
+        response = call(function, event)
         self.calls += 1
         self.channels["responses"].append(json.dumps(response.raw, default=str))
         self.channels["responses"].append(json.dumps(response.headers))

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import TEMPLATE
+from tests.conftest import REPO_ROOT, TEMPLATE
 
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
 READ_ACTIONS = {
@@ -94,7 +94,12 @@ def test_tables_are_encrypted_recoverable_and_retained(table: str) -> None:
 def test_events_and_responses_are_never_logged_or_traced() -> None:
     variables = TEMPLATE["Globals"]["Function"]["Environment"]["Variables"]
     assert variables["POWERTOOLS_LOGGER_LOG_EVENT"] == "false"
-    assert variables["POWERTOOLS_TRACER_CAPTURE_RESPONSE"] == "false"
+    # Traced by Lambda only (Tracing: Active), never by an X-Ray SDK in the functions, which
+    # could record a request's or a response's content: the layer does not ship one.
+    assert TEMPLATE["Globals"]["Function"]["Tracing"] == "Active"
+    requirements = (REPO_ROOT / "layers" / "admin_token" / "requirements.txt").read_text(encoding="utf-8")
+    assert "tracer" not in requirements
+    assert "xray" not in requirements
 
 
 # -- the audit events function and the audit table ------------------------------------------------
