@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -184,10 +185,21 @@ def use_fast_paths() -> None:
     BatchGetItem), a third parsing and validating the one update expression a revoke sends, and
     much of the rest re-summing an item's size once per attribute as it is built (quadratic).
     Each shortcut below gives the answer moto gives, and falls back to moto where it might not.
+    Per request, whatever the operation, moto also listed its own package directory (about 170
+    `isdir` calls, to learn the host named a service) and its handler's methods by introspection:
+    both fixed for the life of the process, so they are computed once.
     """
     global _fast_paths
     if _fast_paths:
         return
+    import moto.backends
+    import moto.core.responses
+    import moto.core.utils
+
+    moto_modules = tuple(moto.backends.list_of_moto_modules())
+    moto.backends.list_of_moto_modules = lambda: moto_modules
+    method_names = functools.cache(moto.core.utils.method_names_from_class)
+    moto.core.responses.method_names_from_class = lambda clazz: list(method_names(clazz))  # type: ignore[attr-defined]
     from moto.core.responses import ActionResult
     from moto.dynamodb.exceptions import ItemSizeTooLarge
     from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
@@ -209,6 +221,7 @@ def use_fast_paths() -> None:
         return serialized(self, action_result)
 
     DynamoHandler.serialized = wire_format_serialized  # type: ignore[method-assign]
+    _check_expressions_once()
 
     def item_init(self: Any, hash_key: Any, range_key: Any, attrs: dict[str, Any]) -> None:
         self.hash_key = hash_key
@@ -222,6 +235,51 @@ def use_fast_paths() -> None:
 
     Item.__init__ = item_init  # type: ignore[method-assign]
     _fast_paths = True
+
+
+class _CheckedCondition:
+    """What moto's request handlers read from a condition parser: the placeholders it used."""
+
+    def __init__(self, key: tuple[str | None, str, str]) -> None:
+        self._key = key
+        self.expr_attr_names_found: list[str] = []
+        self.expr_attr_values_found: list[str] = []
+
+    def parse(self) -> None:
+        names, values = _placeholders_used(*self._key)
+        self.expr_attr_names_found, self.expr_attr_values_found = list(names), list(values)
+
+
+@functools.lru_cache(maxsize=4096)
+def _placeholders_used(expression: str | None, names: str, values: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    from moto.dynamodb.comparisons import create_condition_expression_parser
+
+    parser = create_condition_expression_parser(expression, json.loads(names), json.loads(values))
+    parser.parse()  # raises moto's validation error, which is not cached
+    return tuple(parser.expr_attr_names_found), tuple(parser.expr_attr_values_found)
+
+
+def _check_expressions_once() -> None:
+    """moto's handlers parse each request's expressions only to check the placeholders they use.
+
+    The check is a pure function of the expression, names and values, so the same request shape
+    (every revoke sends the same few) is parsed once. The backend still parses what it evaluates."""
+    import moto.dynamodb.responses as handlers
+    from moto.dynamodb.comparisons import create_condition_expression_parser
+    from moto.dynamodb.parsing.expressions import UpdateExpressionParser  # type: ignore[attr-defined]
+
+    def condition_parser(expression: str | None, names: Any, values: Any) -> Any:
+        try:
+            key = (expression, json.dumps(names, sort_keys=True), json.dumps(values, sort_keys=True))
+        except (TypeError, ValueError):
+            return create_condition_expression_parser(expression, names, values)
+        return _CheckedCondition(key)
+
+    class ReadOnlyUpdateExpressions:  # the handlers only search the tree for placeholders
+        make = staticmethod(functools.lru_cache(maxsize=1024)(UpdateExpressionParser.make))
+
+    handlers.create_condition_expression_parser = condition_parser  # type: ignore[attr-defined,assignment]
+    handlers.UpdateExpressionParser = ReadOnlyUpdateExpressions  # type: ignore[attr-defined]
 
 
 def apply_simple_update(backend: Any, op: dict[str, Any], key: dict[str, Any]) -> bool:
@@ -288,6 +346,10 @@ class EmbeddedDynamoDB:
         serialize_dynamodb_requests()
         check_conditions_before_writing()
         use_fast_paths()
+        # The same moto server hosts the local queues (sqs_local creates them).
+        from admin_token_local.sqs_local import use_fast_queues
+
+        use_fast_queues()
         self._server: Any = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
         self.endpoint_url = ""
 
