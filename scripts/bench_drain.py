@@ -11,14 +11,11 @@ worker invoked directly with one-message events (no queue), one token each. Ever
 that each of the 10,000 tokens is revoked, with exactly one audit record, and that nothing is left
 in the queue, in flight or failed.
 
-DynamoDB, the secret and the flags are the local ones (moto's server on loopback, the AppConfig
-stand-in). The queue is not moto's: moto's SQS scans every message it holds on each send, receive
-and delete, so at 10,000 messages one SendMessageBatch takes ~0.3 s and one receive+delete ~0.7 s
-(the POST's 2 s read timeouts then make it 503, and a drain takes many minutes measuring moto).
-`MemoryQueue` below holds the messages in this process instead, with SQS's at-least-once shape
-(receipt handles, in-flight messages, ApproximateReceiveCount), so the figure is the poller's and
-the worker's. One process serves DynamoDB requests one at a time: the figures are this machine's,
-not AWS's (where the event source mapping runs up to 5 workers at once: MaximumConcurrency).
+DynamoDB, the secret, the queue and the flags are the local ones `serve` uses: moto's server on
+loopback (with sqs_local's fixes that keep its SQS linear in the work asked of it: before them one
+SendMessageBatch took 0.6 s at 2,000 queued messages, and the POST of 10,000 timed out into a
+503) and the AppConfig stand-in. One process serves those requests one at a time: the figures are
+this machine's, not AWS's (where the event source mapping runs up to 5 workers at once).
 
     make bench          # or: .venv/bin/python scripts/bench_drain.py [--runs 1] [--findings 10000]
 """
@@ -26,15 +23,13 @@ not AWS's (where the event source mapping runs up to 5 workers at once: MaximumC
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import uuid
-from collections import Counter, deque
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -68,68 +63,6 @@ def _seed(count: int) -> dict[str, Any]:
     return demo
 
 
-class MemoryQueue:
-    """The calls the POST (SendMessageBatch) and the poller make on SQS, on a queue in this process.
-
-    Each call is O(batch): visible messages wait in a deque, received ones are in flight under a
-    fresh receipt handle until deleted, or made visible again.
-    """
-
-    def __init__(self) -> None:
-        self._visible: deque[dict[str, Any]] = deque()
-        self._in_flight: dict[str, dict[str, Any]] = {}
-        self._lock = threading.Lock()
-
-    def send_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
-        sent = []
-        with self._lock:
-            for entry in Entries:
-                message_id = str(uuid.uuid4())
-                self._visible.append({"MessageId": message_id, "Body": entry["MessageBody"], "receives": 0,
-                                      "sent": int(time.time() * 1000)})  # fmt: skip
-                sent.append({"Id": entry["Id"], "MessageId": message_id})
-        return {"Successful": sent, "Failed": []}
-
-    def receive_message(self, QueueUrl: str, MaxNumberOfMessages: int = 1, **_: Any) -> dict[str, Any]:
-        received = []
-        with self._lock:
-            while self._visible and len(received) < MaxNumberOfMessages:
-                message = self._visible.popleft()
-                message["receives"] += 1
-                handle = uuid.uuid4().hex
-                self._in_flight[handle] = message
-                received.append(
-                    {
-                        "MessageId": message["MessageId"],
-                        "ReceiptHandle": handle,
-                        "Body": message["Body"],
-                        "MD5OfBody": hashlib.md5(message["Body"].encode()).hexdigest(),  # noqa: S324 - SQS's own
-                        "Attributes": {
-                            "ApproximateReceiveCount": str(message["receives"]),
-                            "SentTimestamp": str(message["sent"]),
-                        },
-                        "MessageAttributes": {},
-                    }
-                )
-        return {"Messages": received} if received else {}
-
-    def delete_message_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
-        with self._lock:
-            for entry in Entries:
-                self._in_flight.pop(entry["ReceiptHandle"])
-        return {"Successful": [{"Id": entry["Id"]} for entry in Entries], "Failed": []}
-
-    def change_message_visibility_batch(self, QueueUrl: str, Entries: list[dict[str, Any]]) -> dict[str, Any]:
-        with self._lock:
-            for entry in Entries:
-                self._visible.append(self._in_flight.pop(entry["ReceiptHandle"]))
-        return {"Successful": [{"Id": entry["Id"]} for entry in Entries], "Failed": []}
-
-    def left(self) -> int:
-        with self._lock:
-            return len(self._visible) + len(self._in_flight)
-
-
 def child(findings: int, singles: int) -> None:
     """In a fresh process: the baseline, the POST, the drain, the checks; print the figures as JSON."""
     import os
@@ -137,7 +70,6 @@ def child(findings: int, singles: int) -> None:
     sys.path[:0] = [str(ROOT / "layers" / "admin_token"), str(ROOT)]
     import boto3
 
-    from admin_token import revocation_queue
     from admin_token.digests import token_digest
     from admin_token_local.lambda_runtime import FakeLambdaContext
     from admin_token_local.sqs_local import queue_arn
@@ -148,8 +80,7 @@ def child(findings: int, singles: int) -> None:
 
     queue_url = os.environ["REVOCATION_QUEUE_URL"]
     pre_shared = os.environ.pop("BENCH_PRE_SHARED_TOKEN")
-    sqs = MemoryQueue()
-    revocation_queue._client = lambda: sqs  # type: ignore[assignment] # the POST's SendMessageBatch goes here
+    sqs = boto3.client("sqs")  # the local queue, as the POST's SendMessageBatch reaches it
 
     def run_worker(event: dict[str, Any]) -> Any:
         return worker(event, FakeLambdaContext("RevocationWorkerFunction", memory_limit_in_mb=512, timeout_seconds=30))
@@ -196,7 +127,10 @@ def child(findings: int, singles: int) -> None:
     drain_seconds = time.perf_counter() - started
 
     # Everything revoked once, nothing left behind (a failed message would stay in flight).
-    assert sqs.left() == 0, f"{sqs.left()} messages left in the queue"
+    for url in (queue_url, os.environ["BENCH_DEAD_LETTER_QUEUE_URL"]):
+        counts = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+        left = int(counts["ApproximateNumberOfMessages"]) + int(counts["ApproximateNumberOfMessagesNotVisible"])
+        assert left == 0, f"{left} messages left in {url}"
     dynamodb = boto3.resource("dynamodb")
     tokens_table = os.environ["TOKENS_TABLE_NAME"]
     digests = [token_digest(token) for token in _tokens(findings)]
@@ -252,6 +186,7 @@ def main() -> None:
     from admin_token_local.dynamodb_local import reset_tables
     from admin_token_local.secrets_local import create_secrets
     from admin_token_local.seed import parse_seed, write_seed
+    from admin_token_local.sqs_local import create_queues
     from admin_token_local.template import load_template
 
     template = load_template(ROOT / "template.yaml")
@@ -263,10 +198,13 @@ def main() -> None:
             reset_tables(endpoint, template, backends.table_names)
             write_seed(seed, endpoint_url=endpoint, table_names=backends.table_names)
             pre_shared = create_secrets(endpoint, template)["RevocationTokenSecret"]
+            queues = create_queues(endpoint, template, prefix=f"bench-{run}-")  # fresh and empty each run
             environment = {
                 **backends.environment,
                 "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint,
-                "REVOCATION_QUEUE_URL": f"memory://RevocationQueue-{run}",
+                "AWS_ENDPOINT_URL_SQS": endpoint,
+                "REVOCATION_QUEUE_URL": queues["RevocationQueue"],
+                "BENCH_DEAD_LETTER_QUEUE_URL": queues["RevocationDeadLetterQueue"],
                 "REVOCATION_TOKEN_SECRET_ARN": "RevocationTokenSecret",
                 "BENCH_PRE_SHARED_TOKEN": pre_shared,  # the child reads it and drops it from its environment
             }
