@@ -313,3 +313,20 @@ def test_the_queue_is_encrypted_short_lived_and_redrives_to_an_alarmed_dead_lett
     assert secret["Type"] == "AWS::SecretsManager::Secret"
     assert "GenerateSecretString" in secret["Properties"]
     assert TEMPLATE["Outputs"]["RevocationTokenSecretArn"]["Value"] == {"Ref": "RevocationTokenSecret"}
+
+
+def test_every_dead_letter_queue_has_an_alarm_on_its_depth() -> None:
+    # A Token revoked event the pipe could not deliver lands in its dead-letter queue: someone must hear of it.
+    dead_letter_queues = {
+        logical_id
+        for logical_id, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::SQS::Queue" and "DeadLetter" in logical_id
+    }
+    alarmed = {
+        alarm["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+        for alarm in RESOURCES.values()
+        if alarm["Type"] == "AWS::CloudWatch::Alarm"
+        and alarm["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"
+    }
+    assert dead_letter_queues == {"RevocationDeadLetterQueue", "RevokeEventsDeadLetterQueue"}
+    assert alarmed == dead_letter_queues
