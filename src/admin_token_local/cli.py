@@ -13,6 +13,7 @@ import dataclasses
 import importlib.metadata
 import json
 import os
+import re
 import shlex
 import signal
 import sys
@@ -58,14 +59,22 @@ class CliError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         # argparse prints the whole usage; the contract asks for one clear line.
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(2, f"{self.prog}: error: {_without_values(message)} (see --help)\n")
+
+
+def _without_values(message: str) -> str:
+    """argparse's message without the values it quotes back: a token pasted by mistake is one.
+
+    (Unrecognized arguments never reach here as typed: `main` names only their options.)"""
+    message = re.sub(r"invalid choice: '.*?' \(choose from", "invalid choice (choose from", message)
+    return re.sub(r"(invalid [\w ]*?value): '.*'$", r"\1", message)
 
 
 def _port(text: str) -> int:
     try:
         port = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid port {text!r}") from None
+        raise argparse.ArgumentTypeError("invalid port: not a number") from None
     if not 0 <= port <= 65535:
         raise argparse.ArgumentTypeError(f"port {port} is out of range 0-65535")
     return port
@@ -196,9 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         parser = build_parser()
         args, extra = parser.parse_known_args(argv)
-        if extra:  # as parse_args does, but revoke-report's may hold a token typed by mistake
-            shown = extra if args.command != "revoke-report" else [_option_name(word) for word in extra]
-            parser.error(f"unrecognized arguments: {' '.join(shown)}")
+        if extra:  # as parse_args does, but naming options only: any other word may be a token pasted by mistake
+            parser.error(f"unrecognized arguments: {' '.join(_option_name(word) for word in extra)}")
     except SystemExit as exit_:  # --help, or a usage error already reported in one line
         return exit_.code if isinstance(exit_.code, int) else 2
     try:

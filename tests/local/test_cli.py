@@ -346,6 +346,30 @@ def test_bad_arguments_are_one_line(argv: list[str], capsys: pytest.CaptureFixtu
     assert "error:" in one_error_line(capsys.readouterr().err)
 
 
+PASTED = "glpat-pastedByMistake9Xk2"  # a token pasted where an argument was expected
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["serve", PASTED],
+        ["serve", f"--unknown={PASTED}"],
+        [PASTED],
+        ["serve", "--port", PASTED],
+        ["invoke", "LookupFunction", "--event", "e.json", PASTED],
+        ["seed", "s.json", PASTED],
+    ],
+)
+def test_a_bad_argument_is_not_echoed_back(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    # argparse repeats what it could not use; with a token pasted in, that would print the token.
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    line = one_error_line(captured.err)
+    assert "error:" in line
+    assert PASTED not in captured.err + captured.out
+    assert "pastedByMistake" not in captured.err + captured.out
+
+
 def test_help_exits_zero(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["serve", "--help"]) == 0
     assert "--dynamodb-endpoint" in capsys.readouterr().out
