@@ -15,10 +15,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from admin_token import budget
 from admin_token.observability import logger, metrics
 from admin_token.revocation_queue import InvalidMessage, RevocationMessage
-from admin_token.secret_detection import RULE_TYPES, revoke_queued
+from admin_token.secret_detection import REVOCABLE_TYPES, revoke_queued
 
 processor = BatchProcessor(event_type=EventType.SQS)
-KNOWN_TYPES = sorted(set(RULE_TYPES.values()))
+KNOWN_TYPES = sorted(REVOCABLE_TYPES)  # what the POST queues, and nothing else
 
 
 def handle_record(record: SQSRecord) -> str:
