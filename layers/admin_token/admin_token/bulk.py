@@ -232,7 +232,7 @@ def _revoke_one(
             subject,
             context,
             store,
-            audit=lambda plan: _audit_record(identified, plan, request),  # type: ignore[arg-type]
+            audit=lambda plan: _audit_record(identified, plan, request),
             dry_run=dry_run,
         )
     except RevokeRefused as refused:

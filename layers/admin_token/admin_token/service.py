@@ -12,7 +12,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -273,7 +273,17 @@ def _typed(token: StoredToken | None, token_type: TokenType[Any] | None) -> Stor
     return token
 
 
-def _audit_record(identified: Identified, revocation: Revocation, request: TokenRequest) -> AuditRecord:
+class AuditedRequest(Protocol):
+    """What an audit record keeps of the request that caused it (single or bulk)."""
+
+    @property
+    def request_id(self) -> str: ...
+
+    @property
+    def source_ip(self) -> str | None: ...
+
+
+def _audit_record(identified: Identified, revocation: Revocation, request: AuditedRequest) -> AuditRecord:
     return audit_record(
         caller_user=identified.caller.user,
         token_type=identified.token_type.name,
