@@ -7,10 +7,12 @@ measured functions run in fresh child processes given `environment`.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -58,3 +60,25 @@ def local_backends(function_id: str) -> Iterator[Backends]:
     finally:
         appconfig.stop()
         dynamodb.stop()
+
+
+def demo_seed_with_tokens(tokens: list[str], first_id: int, name: str) -> dict[str, Any]:
+    """The demo seed plus one live personal access token of Alice's (user 2) per token, ids from first_id."""
+    demo = json.loads((ROOT / "demo" / "seed.json").read_text(encoding="utf-8"))
+    demo["personal_access_tokens"] = demo.get("personal_access_tokens", []) + [
+        {
+            "id": first_id + number,
+            "user_id": 2,
+            "name": f"{name}-{number}",
+            "description": "",
+            "token": token,
+            "scopes": ["api"],
+            "expires_at": None,
+            "revoked": False,
+            "impersonation": False,
+            "created_at": "2026-01-01T00:00:00Z",
+            "last_used_at": None,
+        }
+        for number, token in enumerate(tokens)
+    ]
+    return demo

@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench_backends import demo_seed_with_tokens
+
 ROOT = Path(__file__).resolve().parents[1]
 ADMIN = "glpat-rootAdminTk2Vn8Qe5Lm3"  # the demo seed's administrator
 
@@ -30,24 +32,7 @@ def _tokens(count: int) -> list[str]:
 
 
 def _seed(count: int) -> dict[str, Any]:
-    demo = json.loads((ROOT / "demo" / "seed.json").read_text(encoding="utf-8"))
-    demo["personal_access_tokens"] = demo.get("personal_access_tokens", []) + [
-        {
-            "id": 100_000 + number,
-            "user_id": 2,
-            "name": f"bench-{number}",
-            "description": "",
-            "token": token,
-            "scopes": ["api"],
-            "expires_at": None,
-            "revoked": False,
-            "impersonation": False,
-            "created_at": "2026-01-01T00:00:00Z",
-            "last_used_at": None,
-        }
-        for number, token in enumerate(_tokens(count))
-    ]
-    return demo
+    return demo_seed_with_tokens(_tokens(count), first_id=100_000, name="bench")
 
 
 def child(kind: str, count: int) -> None:

@@ -33,6 +33,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from bench_backends import demo_seed_with_tokens
+
 ROOT = Path(__file__).resolve().parents[1]
 FIRST_ID = 200_000  # personal access token ids of the bench's tokens, clear of the demo's
 RULE = "gitleaks_rule_id_gitlab_personal_access_token"
@@ -43,24 +45,7 @@ def _tokens(count: int, offset: int = 0) -> list[str]:
 
 
 def _seed(count: int) -> dict[str, Any]:
-    demo = json.loads((ROOT / "demo" / "seed.json").read_text(encoding="utf-8"))
-    demo["personal_access_tokens"] = demo.get("personal_access_tokens", []) + [
-        {
-            "id": FIRST_ID + number,
-            "user_id": 2,
-            "name": f"bench-drain-{number}",
-            "description": "",
-            "token": token,
-            "scopes": ["api"],
-            "expires_at": None,
-            "revoked": False,
-            "impersonation": False,
-            "created_at": "2026-01-01T00:00:00Z",
-            "last_used_at": None,
-        }
-        for number, token in enumerate(_tokens(count))
-    ]
-    return demo
+    return demo_seed_with_tokens(_tokens(count), first_id=FIRST_ID, name="bench-drain")
 
 
 def child(findings: int, singles: int) -> None:
