@@ -134,7 +134,7 @@ class LocalFunctions:
     ) -> None:
         self.template = load_template(template_path)
         self._environ: MutableMapping[str, str] = os.environ if environ is None else environ
-        self._base_environment = dict(LOCAL_AWS_ENVIRONMENT, POWERTOOLS_TRACE_DISABLED="true")
+        self._base_environment = dict(LOCAL_AWS_ENVIRONMENT)
         if dynamodb_endpoint:
             self._base_environment["AWS_ENDPOINT_URL_DYNAMODB"] = dynamodb_endpoint
         if appconfig_endpoint:

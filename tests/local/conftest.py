@@ -104,7 +104,7 @@ import helper  # a sibling module, importable from the code dir while loading
 def lambda_handler(event, context):
     print("echo function output")  # `invoke` must keep this off standard output
     names = ("ITEMS_TABLE", "GREETING", "SHARED", "ONLY_ECHO", "REGION_SUB", "AWS_ENDPOINT_URL_DYNAMODB",
-             "AWS_ENDPOINT_URL_APPCONFIGDATA", "POWERTOOLS_TRACE_DISABLED", "AWS_ACCESS_KEY_ID",
+             "AWS_ENDPOINT_URL_APPCONFIGDATA", "AWS_ACCESS_KEY_ID",
              "AWS_DEFAULT_REGION", "AWS_LAMBDA_FUNCTION_NAME")
     body = {
         "event": event,

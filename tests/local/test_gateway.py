@@ -150,7 +150,6 @@ def test_the_function_runs_in_its_deployed_environment(gateway: LocalApiGateway)
         "REGION_SUB": "us-east-1/hello",
         "AWS_ENDPOINT_URL_DYNAMODB": "http://127.0.0.1:1",
         "AWS_ENDPOINT_URL_APPCONFIGDATA": "http://127.0.0.1:2",
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "AWS_ACCESS_KEY_ID": "local",
         "AWS_DEFAULT_REGION": "us-east-1",
         "AWS_LAMBDA_FUNCTION_NAME": "EchoFunction",
