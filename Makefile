@@ -18,10 +18,12 @@ SAM_BUILD_ENV := $(if $(PYENV_RUNTIME),PYENV_VERSION=$(PYENV_RUNTIME))
 
 install: $(STAMP)
 
+# uv installs the same versions pip resolves in ~3 s instead of ~40 s (measured from an empty
+# cache), which `make test`'s 6-minute budget on a fresh clone needs.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
 run: install
