@@ -18,12 +18,13 @@ SAM_BUILD_ENV := $(if $(PYENV_RUNTIME),PYENV_VERSION=$(PYENV_RUNTIME))
 
 install: $(STAMP)
 
-# uv installs the same versions pip resolves in ~3 s instead of ~40 s (measured from an empty
-# cache), which `make test`'s 6-minute budget on a fresh clone needs.
+# uv installs the same versions pip resolves, bytecode compiled as pip does, in ~11 s instead of
+# ~40 s from an empty cache: `make test` on a fresh clone has a 6-minute budget. Without the
+# compiled bytecode every test process compiles moto and botocore itself (a minute more CPU).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/python -m uv pip install --quiet --python $(BIN)/python -e '.[dev]'
+	$(BIN)/python -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
 run: install
