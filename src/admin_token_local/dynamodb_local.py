@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
+from admin_token_local.sqs_local import use_fast_queues
 from admin_token_local.template import Template, table_definitions
 
 if TYPE_CHECKING:
@@ -346,10 +347,7 @@ class EmbeddedDynamoDB:
         serialize_dynamodb_requests()
         check_conditions_before_writing()
         use_fast_paths()
-        # The same moto server hosts the local queues (sqs_local creates them).
-        from admin_token_local.sqs_local import use_fast_queues
-
-        use_fast_queues()
+        use_fast_queues()  # the same moto server hosts the local queues (sqs_local creates them)
         self._server: Any = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
         self.endpoint_url = ""
 

@@ -97,9 +97,9 @@ def use_fast_queues() -> None:
     and SendMessage reads it for every message to learn whether the queue deduplicates by
     content. At 2,000 queued messages one SendMessageBatch took 0.6 s, and it grew with depth.
     DeleteMessage made two passes over every message, building a list of handles for each.
-    Here a message tells its visibility from one clock reading, deletion is one plain pass, and a send skips the counts
-    it never looks at, and GetQueueAttributes of named attributes (the retention period, read for
-    every message received) computes just those; "All" is moto's own answer, as before.
+    Here a message tells its visibility from one clock reading, deletion is one plain pass, a send
+    skips the counts it never looks at, and GetQueueAttributes of named attributes (the retention
+    period, read for every message received) computes just those; "All" is moto's own answer.
     """
     global _fast_queues
     if _fast_queues:
@@ -140,26 +140,28 @@ def use_fast_queues() -> None:
 
     attributes = Queue.attributes.fget  # type: ignore[attr-defined]
 
+    absent = object()
+
     class SettingsView:
         """`queue.attributes` for a reader of named attributes: each computed alone, when asked."""
 
         def __init__(self, queue: Any) -> None:
             self._queue = queue
+            # The names moto's property would list, but for Policy and RedrivePolicy (when set).
+            self._settings = set(queue.BASE_ATTRIBUTES)
+            self._settings.update(queue.FIFO_ATTRIBUTES if queue.fifo_queue else ())
+            self._settings.update(queue.KMS_ATTRIBUTES if queue.kms_master_key_id else ())
 
         def get(self, name: str, default: Any = None) -> Any:
-            queue = self._queue
-            settings = list(queue.BASE_ATTRIBUTES)
-            settings += list(queue.FIFO_ATTRIBUTES) if queue.fifo_queue else []
-            settings += list(queue.KMS_ATTRIBUTES) if queue.kms_master_key_id else []
             if name in ("Policy", "RedrivePolicy"):
-                return attributes(queue).get(name, default)  # moto's own answer
-            if name not in settings:
+                return attributes(self._queue).get(name, default)  # moto's own answer
+            if name not in self._settings:
                 return default
-            value = getattr(queue, camelcase_to_underscores(name))
+            value = getattr(self._queue, camelcase_to_underscores(name))
             return str(value).lower() if isinstance(value, bool) else value
 
-        def __contains__(self, name: str) -> bool:
-            return self.get(name) is not None or name in self._queue.BASE_ATTRIBUTES
+        def __contains__(self, name: str) -> bool:  # as `name in` moto's dict: listed, whatever its value
+            return self.get(name, absent) is not absent
 
     def queue_attributes(queue: Any) -> Any:
         return SettingsView(queue) if getattr(_sending, "active", False) else attributes(queue)
