@@ -222,17 +222,21 @@ def seed_items(seed: Seed) -> dict[str, list[dict[str, Any]]]:
     items["users"] = [user_item(_user(user)) for user in seed.users]
     items["tokens"] = list(_token_items(seed))
     for runner in seed.runners:
-        record = Runner(**runner.model_dump(exclude={"token"}), version=1)
+        record = Runner.from_attributes({**runner.model_dump(exclude={"token"}), "version": 1})
         items["runners"].extend(runner_items(record))
     return items
 
 
 def _user(user: SeedUser) -> User:
     fields = user.model_dump(exclude={"feed_token", "incoming_email_token"})
-    return User(
-        **fields,
-        feed_token_digest=token_digest(user.feed_token) if user.feed_token else None,
-        incoming_email_token_digest=token_digest(user.incoming_email_token) if user.incoming_email_token else None,
+    return User.from_attributes(
+        {
+            **fields,
+            "feed_token_digest": token_digest(user.feed_token) if user.feed_token else None,
+            "incoming_email_token_digest": token_digest(user.incoming_email_token)
+            if user.incoming_email_token
+            else None,
+        }
     )
 
 
@@ -249,29 +253,31 @@ def _token_items(seed: Seed) -> Iterator[dict[str, Any]]:
     for runner in seed.runners:
         yield token_pointer_item(token_digest(runner.token), "runner_authentication_token", runner_id=runner.id)
     for pat in seed.personal_access_tokens:
-        record = PersonalAccessToken.model_validate(pat.model_dump(exclude={"token"}))
+        record = PersonalAccessToken.from_attributes(pat.model_dump(exclude={"token"}))
         yield _own_record(pat.token, "personal_access_token", record)
     for deploy in seed.deploy_tokens:
         yield _own_record(
-            deploy.token, "deploy_token", DeployToken.model_validate(deploy.model_dump(exclude={"token"}))
+            deploy.token, "deploy_token", DeployToken.from_attributes(deploy.model_dump(exclude={"token"}))
         )
     for application in seed.oauth_applications:
-        record = OAuthApplication.model_validate(application.model_dump(exclude={"secret"}))
+        record = OAuthApplication.from_attributes(application.model_dump(exclude={"secret"}))
         yield _own_record(application.secret, "oauth_application_secret", record)
     for agent in seed.cluster_agent_tokens:
-        record = ClusterAgentToken.model_validate(agent.model_dump(exclude={"token"}))
+        record = ClusterAgentToken.from_attributes(agent.model_dump(exclude={"token"}))
         yield _own_record(agent.token, "cluster_agent_token", record)
     for trigger in seed.pipeline_triggers:
-        record = PipelineTrigger(
-            **trigger.model_dump(exclude={"token"}),
-            token_hint=masked_hint(trigger.token, "glptt-"),
-            updated_at=trigger.created_at,
+        record = PipelineTrigger.from_attributes(
+            {
+                **trigger.model_dump(exclude={"token"}),
+                "token_hint": masked_hint(trigger.token, "glptt-"),
+                "updated_at": trigger.created_at,
+            }
         )
         yield _own_record(trigger.token, "pipeline_trigger_token", record)
     for job in seed.ci_jobs:
-        yield _own_record(job.token, "ci_job_token", CiJob.model_validate(job.model_dump(exclude={"token"})))
+        yield _own_record(job.token, "ci_job_token", CiJob.from_attributes(job.model_dump(exclude={"token"})))
     for client in seed.feature_flags_clients:
-        record = FeatureFlagsClient.model_validate(client.model_dump(exclude={"token"}))
+        record = FeatureFlagsClient.from_attributes(client.model_dump(exclude={"token"}))
         yield _own_record(client.token, "feature_flags_client_token", record)
 
 

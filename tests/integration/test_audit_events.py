@@ -29,10 +29,10 @@ from tests.support.events import proxy_event
 
 LIST_PATH = "/api/v4/audit_events"
 HOST = "a1b2c3d4e5.execute-api.eu-west-1.amazonaws.com"
-ROOT = User.model_validate(
+ROOT = User.from_attributes(
     {"id": 1, "username": "root", "name": "Administrator", "state": "active", "admin": True, "created_at": "2024-01-01"}
 )
-AUDITOR = User.model_validate(
+AUDITOR = User.from_attributes(
     {"id": 7, "username": "auditor", "name": "Read-only Administrator", "state": "active", "created_at": "2024-01-01"}
 )
 UNAUTHORIZED = (401, {"message": "401 Unauthorized"})

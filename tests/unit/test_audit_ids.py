@@ -115,7 +115,7 @@ def test_created_at_is_the_ids_millisecond_in_gitlabs_format() -> None:
 
 # -- records --------------------------------------------------------------------------------------
 
-ROOT = User.model_validate(
+ROOT = User.from_attributes(
     {"id": 1, "username": "root", "name": "Administrator", "state": "active", "created_at": "2024-01-01"}
 )
 

@@ -14,7 +14,7 @@ TODAY = NOW.date()
 
 
 def pat(**fields: object) -> PersonalAccessToken:
-    return PersonalAccessToken.model_validate(
+    return PersonalAccessToken.from_attributes(
         {"id": 1, "user_id": 1, "name": "t", "created_at": "2024-01-01T00:00:00Z", **fields}
     )
 
@@ -40,7 +40,7 @@ def test_deploy_token_expired_and_day_format() -> None:
 
 
 def test_deploy_token_expiry_given_as_a_timestamp_keeps_its_day() -> None:
-    token = DeployToken.model_validate({"id": 1, "name": "d", "username": "u", "expires_at": "2030-05-06T00:00:00Z"})
+    token = DeployToken.from_attributes({"id": 1, "name": "d", "username": "u", "expires_at": "2030-05-06T00:00:00Z"})
     assert DeployTokenEntity.of(token, TODAY).to_json()["expires_at"] == "2030-05-06"
 
 

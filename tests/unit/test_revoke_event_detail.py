@@ -15,7 +15,7 @@ from admin_token.storage.items import audit_item, audit_record_from_item
 from admin_token_local.stream_reader import matches, render_input_template, stream_pipes
 from tests.conftest import TEMPLATE
 
-ROOT = User.model_validate(
+ROOT = User.from_attributes(
     {"id": 1, "username": "root", "name": "Administrator", "state": "active", "created_at": "2024-01-01"}
 )
 # Per revocable type: the target as our API names it, and the owner user, if the token has one.

@@ -40,7 +40,7 @@ def authenticate(credential: StoredToken | None, today: date) -> PersonalAccessT
     """
     if credential is None or credential.token_type != CREDENTIAL_TYPE:
         raise Unauthenticated
-    token = PersonalAccessToken.model_validate(dict(credential.attributes))
+    token = PersonalAccessToken.from_attributes(credential.attributes)
     if not token.active(today):
         raise Unauthenticated
     return token

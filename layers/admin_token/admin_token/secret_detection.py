@@ -60,7 +60,7 @@ REVOCABLE_TYPES: Final = frozenset(RULE_TYPES.values())
 
 # Who the worker's revokes are by. GitLab's security bot is an internal user; we hold no user for
 # it, so it takes the id GitLab gives authors with no user record (Gitlab::Audit::NullAuthor's -1).
-SECURITY_BOT: Final = User.model_validate(
+SECURITY_BOT: Final = User.from_attributes(
     {
         "id": -1,
         "username": "GitLab-Security-Bot",

@@ -1,14 +1,16 @@
 """Response entities, field for field what GitLab's token information API returns for each type.
 
 Each entity maps explicitly from domain records: nothing stored leaks into a response by accident.
+Plain frozen dataclasses whose fields hold the JSON values themselves (times already in GitLab's
+format): a response needs no serialisation framework, and the functions never import pydantic.
+The OpenAPI document reads their schemas from the same classes (`admin_token.openapi`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
-
-from pydantic import BaseModel, PlainSerializer
+from typing import Any
 
 from admin_token.models.records import (
     CiJob,
@@ -23,21 +25,33 @@ from admin_token.models.records import (
 )
 
 
-def _gitlab_timestamp(value: datetime) -> str:
-    # GitLab's format: UTC, millisecond precision, "Z" suffix.
+def gitlab_timestamp(value: datetime) -> str:
+    """GitLab's format: UTC, millisecond precision, "Z" suffix."""
     as_utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     return as_utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{as_utc.microsecond // 1000:03d}Z"
 
 
-Timestamp = Annotated[datetime, PlainSerializer(_gitlab_timestamp, return_type=str)]
-Day = Annotated[date, PlainSerializer(date.isoformat, return_type=str)]
+def _timestamp_or_none(value: datetime | None) -> str | None:
+    return None if value is None else gitlab_timestamp(value)
 
 
-class Entity(BaseModel):
+def _day_or_none(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+# The JSON text of a time (GitLab's format) or a day (ISO 8601); named so a reader sees what the
+# string holds.
+Timestamp = str
+Day = str
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Entity:
     def to_json(self) -> dict[str, Any]:
-        return self.model_dump(mode="json")
+        return dataclasses.asdict(self)
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class UserEntity(Entity):
     id: int
     username: str
@@ -59,11 +73,12 @@ class UserEntity(Entity):
             locked=user.locked,
             avatar_url=user.avatar_url,
             web_url=f"{gitlab_url.rstrip('/')}/{user.username}",
-            created_at=user.created_at,
+            created_at=gitlab_timestamp(user.created_at),
             bot=user.bot,
         )
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class UserBasicEntity(Entity):
     id: int
     username: str
@@ -82,6 +97,7 @@ class UserBasicEntity(Entity):
         )
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class DeployTokenEntity(Entity):
     id: int
     name: str
@@ -97,13 +113,14 @@ class DeployTokenEntity(Entity):
             id=token.id,
             name=token.name,
             username=token.username,
-            expires_at=token.expires_at,
+            expires_at=_day_or_none(token.expires_at),
             scopes=token.scopes,
             revoked=token.revoked,
             expired=token.expired(today),
         )
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PersonalAccessTokenEntity(Entity):
     id: int
     name: str
@@ -124,16 +141,17 @@ class PersonalAccessTokenEntity(Entity):
             name=token.name,
             description=token.description,
             revoked=token.revoked,
-            created_at=token.created_at,
+            created_at=gitlab_timestamp(token.created_at),
             scopes=token.scopes,
             user_id=token.user_id,
-            last_used_at=token.last_used_at,
+            last_used_at=_timestamp_or_none(token.last_used_at),
             active=token.active(today),
-            expires_at=token.expires_at,
+            expires_at=_day_or_none(token.expires_at),
             impersonation=token.impersonation,
         )
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class OAuthApplicationEntity(Entity):
     id: int
     application_id: str
@@ -154,6 +172,7 @@ class OAuthApplicationEntity(Entity):
         )
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class ClusterAgentTokenEntity(Entity):
     id: int
     name: str
@@ -172,12 +191,13 @@ class ClusterAgentTokenEntity(Entity):
             description=token.description,
             agent_id=token.agent_id,
             status=token.status,
-            created_at=token.created_at,
+            created_at=gitlab_timestamp(token.created_at),
             created_by_user_id=token.created_by_user_id,
-            last_used_at=token.last_used_at,
+            last_used_at=_timestamp_or_none(token.last_used_at),
         )
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class RunnerEntity(Entity):
     id: int
     description: str
@@ -205,10 +225,11 @@ class RunnerEntity(Entity):
             name=runner.name,
             online=status == "online",
             status=status,
-            created_at=runner.created_at,
+            created_at=gitlab_timestamp(runner.created_at),
         )
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineTriggerEntity(Entity):
     id: int
     token: str
@@ -225,20 +246,22 @@ class PipelineTriggerEntity(Entity):
             id=trigger.id,
             token=trigger.token_hint,
             description=trigger.description,
-            created_at=trigger.created_at,
-            updated_at=trigger.updated_at,
-            last_used=trigger.last_used,
-            expires_at=trigger.expires_at,
+            created_at=gitlab_timestamp(trigger.created_at),
+            updated_at=gitlab_timestamp(trigger.updated_at),
+            last_used=_timestamp_or_none(trigger.last_used),
+            expires_at=_timestamp_or_none(trigger.expires_at),
             owner=UserBasicEntity.of(owner, gitlab_url) if owner else None,
         )
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineBasicEntity(Entity):
     id: int
     project_id: int
     ref: str
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class JobEntity(Entity):
     id: int
     status: str
@@ -253,6 +276,7 @@ class JobEntity(Entity):
     pipeline: PipelineBasicEntity
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class CiJobTokenEntity(Entity):
     job: JobEntity
 
@@ -266,15 +290,16 @@ class CiJobTokenEntity(Entity):
                 name=job.name,
                 ref=job.ref,
                 tag=job.tag,
-                created_at=job.created_at,
-                started_at=job.started_at,
-                finished_at=job.finished_at,
+                created_at=gitlab_timestamp(job.created_at),
+                started_at=_timestamp_or_none(job.started_at),
+                finished_at=_timestamp_or_none(job.finished_at),
                 user=UserBasicEntity.of(user, gitlab_url) if user else None,
                 pipeline=PipelineBasicEntity(id=job.pipeline_id, project_id=job.project_id, ref=job.ref),
             )
         )
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class FeatureFlagsClientEntity(Entity):
     id: int
     project_id: int

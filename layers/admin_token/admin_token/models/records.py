@@ -1,16 +1,62 @@
-"""Domain records: what the service knows about users, runners and tokens. Never a plaintext token."""
+"""Domain records: what the service knows about users, runners and tokens. Never a plaintext token.
+
+Plain frozen dataclasses. A record is read from our own tables, whose items the storage layer
+has already decoded to `int`, `str`, `bool` and lists, so reading one is a conversion per field
+(ISO 8601 text to times and days, naive times read as UTC), not a validation framework: that
+keeps pydantic off the functions' import path (docs/performance.md, issue 9). An item that does
+not fit its record raises `RecordError`, naming the field but never its value.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from typing import Annotated
-
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+import dataclasses
+from collections.abc import Callable, Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar, Self, TypeAlias
 
 RUNNER_ONLINE_WINDOW = timedelta(hours=2)
 # Lambda hosts' clocks agree to within milliseconds; this much leeway keeps a revoke racing
 # another from expiring a trigger twice because its clock reads slightly behind the winner's.
 CLOCK_SKEW = timedelta(seconds=1)
+
+# Every timestamp a record holds: always aware, whatever the stored item said.
+UtcTimestamp: TypeAlias = datetime
+# A day that may be stored as a timestamp (deploy tokens): the timestamp's date is kept.
+DayOfTimestamp: TypeAlias = date
+
+
+class RecordError(ValueError):
+    """A stored item that does not fit its record: a fault in the data, never in the request."""
+
+
+Converter = Callable[[Any], Any]
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool):
+        raise TypeError("a boolean is not an integer")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal | float) and value == int(value):  # NaN and infinities raise
+        return int(value)
+    if isinstance(value, str):
+        return int(value)
+    raise TypeError("not an integer")
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    raise TypeError("not a string")
+
+
+def _boolean(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if value in (0, 1) and not isinstance(value, float):
+        return bool(value)
+    raise TypeError("not a boolean")
 
 
 def _read_as_utc(value: datetime) -> datetime:
@@ -19,13 +65,120 @@ def _read_as_utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-# Every timestamp a record holds: always aware, whatever the stored item said.
-UtcTimestamp = Annotated[datetime, AfterValidator(_read_as_utc)]
+def _timestamp(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return _read_as_utc(value)
+    if isinstance(value, str):
+        return _read_as_utc(datetime.fromisoformat(value))
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return datetime.fromtimestamp(float(value), UTC)  # seconds since the epoch
+    raise TypeError("not a timestamp")
 
 
-class Record(BaseModel):
-    # Stored items may carry bookkeeping attributes (digest, version, ...): a record ignores them.
-    model_config = ConfigDict(frozen=True, extra="ignore")
+def _day(value: Any) -> date:
+    if isinstance(value, datetime):
+        if value.time() != time(0):
+            raise TypeError("a timestamp that is not midnight is not a day")
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return _day(datetime.fromisoformat(value)) if "T" in value else date.fromisoformat(value)
+    raise TypeError("not a day")
+
+
+def _day_of_timestamp(value: Any) -> date:
+    # Deploy tokens expire on a day; a timestamp given for one keeps only its date.
+    if isinstance(value, str) and "T" in value:
+        return datetime.fromisoformat(value).date()
+    return _day(value)
+
+
+def _list_of(convert: Converter) -> Converter:
+    def convert_list(value: Any) -> list[Any]:
+        if isinstance(value, list | tuple | set | frozenset):
+            return [convert(element) for element in value]
+        raise TypeError("not a list")
+
+    return convert_list
+
+
+# A field's converter, by its annotation as written (`from __future__ import annotations` keeps
+# annotations as text); "X | None" accepts None as well.
+_CONVERTERS: dict[str, Converter] = {
+    "int": _integer,
+    "str": _text,
+    "bool": _boolean,
+    "UtcTimestamp": _timestamp,
+    "date": _day,
+    "DayOfTimestamp": _day_of_timestamp,
+    "list[str]": _list_of(_text),
+    "list[int]": _list_of(_integer),
+}
+_OPTIONAL = " | None"
+
+
+def _stored(value: Any) -> Any:
+    """A field's value as an item attribute: times and days as ISO 8601 text, UTC as "Z"."""
+    if isinstance(value, datetime):
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return list(value)
+    return value
+
+
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+class Record:
+    # (name, converter, accepts None, required), built once per class on first read.
+    _fields: ClassVar[tuple[tuple[str, Converter, bool, bool], ...] | None] = None
+
+    @classmethod
+    def _field_converters(cls) -> tuple[tuple[str, Converter, bool, bool], ...]:
+        fields = cls.__dict__.get("_fields")
+        if fields is None:
+            fields = tuple(
+                (
+                    field.name,
+                    _CONVERTERS[str(field.type).removesuffix(_OPTIONAL)],
+                    str(field.type).endswith(_OPTIONAL),
+                    field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING,
+                )
+                for field in dataclasses.fields(cls)
+            )
+            cls._fields = fields
+        return fields
+
+    @classmethod
+    def from_attributes(cls, attributes: Mapping[str, Any]) -> Self:
+        """The record an item's attributes describe. Attributes it has no field for (an item's
+        digest, version, ...) are ignored; a missing field takes its default."""
+        values: dict[str, Any] = {}
+        for name, convert, optional, required in cls._field_converters():
+            if name not in attributes:
+                if required:
+                    raise RecordError(f"{cls.__name__}.{name} is missing")
+                continue
+            value = attributes[name]
+            if value is None and optional:
+                values[name] = None
+                continue
+            try:
+                values[name] = convert(value)
+            except (TypeError, ValueError, ArithmeticError):
+                raise RecordError(f"{cls.__name__}.{name} has the wrong type") from None
+        return cls(**values)
+
+    def to_attributes(self) -> dict[str, Any]:
+        """The record as item attributes; None is stored as an absent attribute (small items,
+        simple conditions)."""
+        return {
+            field.name: _stored(value)
+            for field in dataclasses.fields(self)
+            if (value := getattr(self, field.name)) is not None
+        }
 
 
 def is_past(expires_at: date | None, today: date) -> bool:
@@ -33,6 +186,7 @@ def is_past(expires_at: date | None, today: date) -> bool:
     return expires_at is not None and today > expires_at
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class User(Record):
     id: int
     username: str
@@ -57,12 +211,13 @@ class User(Record):
         return self.bot and (self.project_id is not None or self.group_id is not None)
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PersonalAccessToken(Record):
     id: int
     user_id: int
     name: str
     description: str = ""
-    scopes: list[str] = Field(default_factory=list)
+    scopes: list[str] = dataclasses.field(default_factory=list)
     expires_at: date | None = None
     revoked: bool = False
     impersonation: bool = False
@@ -76,37 +231,32 @@ class PersonalAccessToken(Record):
         return not self.revoked and not self.expired(today)
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class DeployToken(Record):
     id: int
     name: str
     username: str
     project_id: int | None = None
     group_id: int | None = None
-    scopes: list[str] = Field(default_factory=list)
-    expires_at: date | None = None
+    scopes: list[str] = dataclasses.field(default_factory=list)
+    expires_at: DayOfTimestamp | None = None
     revoked: bool = False
-
-    @field_validator("expires_at", mode="before")
-    @classmethod
-    def _day_of_timestamp(cls, value: object) -> object:
-        # Deploy tokens expire on a day; a timestamp given for one keeps only its date.
-        if isinstance(value, str) and "T" in value:
-            return datetime.fromisoformat(value.replace("Z", "+00:00")).date()
-        return value
 
     def expired(self, today: date) -> bool:
         return is_past(self.expires_at, today)
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class OAuthApplication(Record):
     id: int
     name: str
     uid: str
     redirect_uri: str
     confidential: bool = True
-    scopes: list[str] = Field(default_factory=list)
+    scopes: list[str] = dataclasses.field(default_factory=list)
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class ClusterAgentToken(Record):
     id: int
     agent_id: int
@@ -118,6 +268,7 @@ class ClusterAgentToken(Record):
     last_used_at: UtcTimestamp | None = None
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Runner(Record):
     id: int
     runner_type: str
@@ -126,8 +277,8 @@ class Runner(Record):
     active: bool = True
     paused: bool = False
     ip_address: str | None = None
-    project_ids: list[int] = Field(default_factory=list)
-    group_ids: list[int] = Field(default_factory=list)
+    project_ids: list[int] = dataclasses.field(default_factory=list)
+    group_ids: list[int] = dataclasses.field(default_factory=list)
     contacted_at: UtcTimestamp | None = None
     created_at: UtcTimestamp
     version: int = 1
@@ -138,6 +289,7 @@ class Runner(Record):
         return "online" if now - self.contacted_at <= RUNNER_ONLINE_WINDOW else "offline"
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineTrigger(Record):
     id: int
     project_id: int
@@ -153,6 +305,7 @@ class PipelineTrigger(Record):
         return self.expires_at is not None and self.expires_at <= now + CLOCK_SKEW
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class CiJob(Record):
     id: int
     project_id: int
@@ -172,6 +325,7 @@ class CiJob(Record):
         return self.status == "running"
 
 
+@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class FeatureFlagsClient(Record):
     id: int
     project_id: int

@@ -30,7 +30,7 @@ def runner_link_sk(kind: str, owner_id: int) -> str:
 
 def record_attributes(record: Record) -> dict[str, Any]:
     # None is stored as an absent attribute: it keeps items small and conditions simple.
-    return record.model_dump(mode="json", exclude_none=True)
+    return record.to_attributes()
 
 
 def token_item(digest: str, token_type: str, attributes: dict[str, Any], version: int = 1) -> dict[str, Any]:
@@ -67,7 +67,7 @@ def user_item(user: User) -> dict[str, Any]:
 
 
 def user_from_item(item: Mapping[str, Any]) -> User:
-    return User.model_validate({**item, "id": item["user_id"]})
+    return User.from_attributes({**item, "id": item["user_id"]})
 
 
 def runner_items(runner: Runner) -> list[dict[str, Any]]:
@@ -82,7 +82,7 @@ def runner_items(runner: Runner) -> list[dict[str, Any]]:
 
 
 def runner_from_item(item: Mapping[str, Any]) -> Runner:
-    return Runner.model_validate({**item, "id": item["runner_id"]})
+    return Runner.from_attributes({**item, "id": item["runner_id"]})
 
 
 # -- the audit table ---------------------------------------------------------------------------

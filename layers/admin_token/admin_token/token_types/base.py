@@ -52,7 +52,7 @@ class Found:
         return runner_from_item(item) if item else None
 
     def record(self, model: type[R]) -> R:
-        return model.model_validate(dict(self.token.attributes))
+        return model.from_attributes(self.token.attributes)
 
 
 Action = Literal["revoked", "reset", "deleted", "expired", "already_revoked"]
