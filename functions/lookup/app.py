@@ -8,7 +8,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin_token.api import TOKEN_PATH, build_resolver, described, token_request
 from admin_token.observability import logger, metrics
-from admin_token.openapi import LOOKUP_RESPONSES, OPERATION_EXTRAS, SECURITY, TAG
+from admin_token.route_docs import SECURITY, TAG
 from admin_token.service import lookup_token
 
 app = build_resolver()
@@ -22,8 +22,6 @@ app = build_resolver()
     operation_id="lookupToken",
     tags=[TAG],
     security=SECURITY,
-    responses=LOOKUP_RESPONSES,
-    openapi_extensions=OPERATION_EXTRAS,
 )
 def lookup() -> Response[Any]:
     return described(*lookup_token(token_request(app)))

@@ -24,19 +24,7 @@ from admin_token.api import (
 )
 from admin_token.bulk import bulk_revoke
 from admin_token.observability import logger, metrics
-from admin_token.openapi import (
-    BULK_OPERATION_EXTRAS,
-    BULK_REVOKE_RESPONSES,
-    OPERATION_EXTRAS,
-    REVOCABLE_TYPES_RESPONSES,
-    REVOCATION_SECURITY,
-    REVOCATION_TAG,
-    REVOKE_RESPONSES,
-    REVOKE_TOKENS_EXTRAS,
-    REVOKE_TOKENS_RESPONSES,
-    SECURITY,
-    TAG,
-)
+from admin_token.route_docs import REVOCATION_SECURITY, REVOCATION_TAG, SECURITY, TAG
 from admin_token.secret_detection import accept_findings, list_types
 from admin_token.service import revoke_token
 
@@ -51,8 +39,6 @@ app = build_resolver()
     operation_id="revokeToken",
     tags=[TAG],
     security=SECURITY,
-    responses=REVOKE_RESPONSES,
-    openapi_extensions=OPERATION_EXTRAS,
 )
 def revoke() -> Response[Any]:
     return revoked(revoke_token(token_request(app)))
@@ -66,8 +52,6 @@ def revoke() -> Response[Any]:
     operation_id="bulkRevokeTokens",
     tags=[TAG],
     security=SECURITY,
-    responses=BULK_REVOKE_RESPONSES,
-    openapi_extensions=BULK_OPERATION_EXTRAS,
 )
 def bulk() -> dict[str, Any]:
     return bulk_revoke(bulk_revoke_request(app))
@@ -81,7 +65,6 @@ def bulk() -> dict[str, Any]:
     operation_id="revocableTokenTypes",
     tags=[REVOCATION_TAG],
     security=REVOCATION_SECURITY,
-    responses=REVOCABLE_TYPES_RESPONSES,
 )
 def revocable_token_types() -> dict[str, Any]:
     return list_types(revocation_caller(app))
@@ -96,8 +79,6 @@ def revocable_token_types() -> dict[str, Any]:
     operation_id="revokeFindings",
     tags=[REVOCATION_TAG],
     security=REVOCATION_SECURITY,
-    responses=REVOKE_TOKENS_RESPONSES,
-    openapi_extensions=REVOKE_TOKENS_EXTRAS,
 )
 def revoke_findings() -> Response[Any]:
     accept_findings(findings_request(app))

@@ -1,10 +1,13 @@
-"""The HTTP contract (spec §1-§3) as OpenAPI, for the routes' decorators and `scripts/openapi.py`.
+"""The HTTP contract (spec §1-§3) as OpenAPI, for `scripts/openapi.py` and the drift test.
 
-Documentation only. Powertools' `enable_validation` stays off: nothing here parses a request or
-shapes a response, so the order of checks and the error bodies of spec §3 stay `api.py`'s alone.
-That is why the request body is declared through the route's `openapi_extensions` (Powertools
-documents a body only from a `Body()` parameter of the handler, which needs validation on) and
-the responses through `responses=`, with pydantic models Powertools turns into components.
+Documentation only, and never imported by a function: the pydantic models below would cost every
+cold start their import and class building (docs/performance.md). The routes' decorators carry
+their summary, tag and security (`admin_token.route_docs`, plain strings); `function_document`
+attaches the responses and request bodies below by operation id (`ROUTE_SCHEMAS`) before
+Powertools generates the document. Powertools' `enable_validation` stays off: nothing here parses
+a request or shapes a response, so the order of checks and the error bodies of spec §3 stay
+`api.py`'s alone. That is why a request body is declared as an OpenAPI extension (Powertools
+documents a body only from a `Body()` parameter of the handler, which needs validation on).
 
 Response bodies are closed (`additionalProperties: false`): a field that is not in the contract
 fails schemathesis' `response_schema_conformance`, so nothing leaks into a response unnoticed.
@@ -32,6 +35,7 @@ from admin_token.models.entities import (
     RunnerEntity,
     UserEntity,
 )
+from admin_token.route_docs import BEARER_SCHEME, PRIVATE_TOKEN_SCHEME, REVOCATION_SCHEME
 from admin_token.token_types import BY_NAME
 
 if TYPE_CHECKING:
@@ -49,12 +53,6 @@ DESCRIPTION: Final = (
     "what incident response needs: a dry run, bulk revoke with a result per token, remembered revokes, and "
     "GitLab's audit events API over every revoke."
 )
-TAG: Final = "admin token"
-
-PRIVATE_TOKEN_SCHEME: Final = "PrivateToken"
-BEARER_SCHEME: Final = "BearerToken"
-# Either header authenticates the caller (spec §2): two alternatives, not both at once.
-SECURITY: Final[list[dict[str, list[str]]]] = [{PRIVATE_TOKEN_SCHEME: []}, {BEARER_SCHEME: []}]
 
 _JSON: Final = "application/json"
 _FORM: Final = "application/x-www-form-urlencoded"
@@ -437,8 +435,12 @@ BULK_OPERATION_EXTRAS: Final[dict[str, Any]] = {"requestBody": BULK_REQUEST_BODY
 
 # --- Audit events ---------------------------------------------------------------------------
 
-AUDIT_TAG: Final = "audit events"
-EVENT_ID_DESCRIPTION: Final = "The event id (a decimal integer); anything else answers 400."
+_EVENT_ID_DESCRIPTION: Final = "The event id (a decimal integer); anything else answers 400."
+# The handler takes `id` as a plain `str` (a Powertools `Path()` would import pydantic), so
+# Powertools documents the parameter bare; `function_document` adds what it accepts.
+PATH_PARAMETERS: Final[dict[tuple[str, str], dict[str, Any]]] = {
+    ("getAuditEvent", "id"): {"description": _EVENT_ID_DESCRIPTION, "pattern": "^[0-9]+$"},
+}
 
 
 class _Closed:
@@ -542,11 +544,6 @@ AUDIT_EVENTS_EXTRAS: Final[dict[str, Any]] = {"parameters": AUDIT_EVENTS_PARAMET
 
 # --- GitLab's Token Revocation API ------------------------------------------------------------
 
-REVOCATION_TAG: Final = "token revocation (secret detection)"
-REVOCATION_SCHEME: Final = "RevocationToken"
-# GitLab sends the pre-shared token bare in `Authorization` (`Bearer <token>` is accepted too).
-REVOCATION_SECURITY: Final[list[dict[str, list[str]]]] = [{REVOCATION_SCHEME: []}]
-
 
 class RevocableTokenTypes(_Body):
     """GitLab's identifiers (`gitleaks_rule_id_<rule>`) of the types a revoke changes."""
@@ -627,6 +624,28 @@ REVOKE_TOKENS_EXTRAS: Final[dict[str, Any]] = {
 
 # --- Documents ------------------------------------------------------------------------------
 
+# Each documented route's responses and extensions (request body, parameters), by operation id.
+ROUTE_SCHEMAS: Final[dict[str, tuple[dict[int, OpenAPIResponse], dict[str, Any] | None]]] = {
+    "lookupToken": (LOOKUP_RESPONSES, OPERATION_EXTRAS),
+    "revokeToken": (REVOKE_RESPONSES, OPERATION_EXTRAS),
+    "bulkRevokeTokens": (BULK_REVOKE_RESPONSES, BULK_OPERATION_EXTRAS),
+    "revocableTokenTypes": (REVOCABLE_TYPES_RESPONSES, None),
+    "revokeFindings": (REVOKE_TOKENS_RESPONSES, REVOKE_TOKENS_EXTRAS),
+    "listAuditEvents": (AUDIT_EVENTS_RESPONSES, AUDIT_EVENTS_EXTRAS),
+    "getAuditEvent": (AUDIT_EVENT_RESPONSES, None),
+}
+
+
+def attach_schemas(app: APIGatewayRestResolver) -> None:
+    """Give each documented route of `app` its responses and extensions from `ROUTE_SCHEMAS`.
+
+    Powertools keeps a resolver's routes in `_static_routes` and `_dynamic_routes` and reads
+    `responses` / `openapi_extensions` off each when it generates a document; a route without an
+    entry fails here, so a new route cannot go undocumented."""
+    for route in app._static_routes + app._dynamic_routes:  # Powertools keeps them private: see the docstring
+        if route.include_in_schema:
+            route.responses, route.openapi_extensions = ROUTE_SCHEMAS[route.operation_id]
+
 
 def security_schemes() -> dict[str, SecurityScheme]:
     from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
@@ -649,10 +668,18 @@ def security_schemes() -> dict[str, SecurityScheme]:
 
 def function_document(app: APIGatewayRestResolver, version: str) -> dict[str, Any]:
     """One function's OpenAPI document, as its Powertools resolver generates it."""
+    attach_schemas(app)
     schema = app.get_openapi_schema(
         title=TITLE, version=version, description=DESCRIPTION, security_schemes=security_schemes()
     )
     document: dict[str, Any] = json.loads(schema.model_dump_json(by_alias=True, exclude_none=True))
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                described = PATH_PARAMETERS.get((operation["operationId"], parameter["name"]))
+                if described and parameter["in"] == "path":
+                    parameter["description"] = described["description"]
+                    parameter["schema"].update(described)
     return document
 
 
