@@ -235,3 +235,12 @@ def test_sixteen_concurrent_bulk_requests_with_overlapping_lists_change_each_tok
     audit = db.audit_records()
     assert len(audit) == len(shared)
     assert Counter(record["token_type"] for record in audit) == changes
+
+
+def test_the_dynamodb_client_keeps_a_connection_for_every_transaction_in_flight(db: Tables) -> None:
+    # With fewer pooled connections than transactions in flight, urllib3 discards the extras as
+    # they finish ("Connection pool is full"); on AWS each one is a new TLS handshake later.
+    from admin_token.bulk import PARALLEL_REVOKES
+    from admin_token.storage.dynamodb import _client
+
+    assert _client().meta.config.max_pool_connections >= PARALLEL_REVOKES

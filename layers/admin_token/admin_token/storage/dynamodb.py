@@ -191,6 +191,12 @@ def _reason(failure: Exception) -> str:
     return type(failure).__name__
 
 
+# The bulk revoke keeps up to 16 transactions in flight (bulk.PARALLEL_REVOKES), each on its own
+# connection. With botocore's default pool of 10, urllib3 discards the extra connections as
+# requests finish ("Connection pool is full"), and each discard is a new TLS handshake later.
+POOL_CONNECTIONS = 16
+
+
 @cache
 def _client() -> DynamoDBClient:
     import boto3  # deferred: the import is the costliest part of a cold start, paid on first use only
@@ -203,6 +209,7 @@ def _client() -> DynamoDBClient:
         retries={"mode": "standard", "total_max_attempts": 1},
         connect_timeout=CONNECT_TIMEOUT_SECONDS,
         read_timeout=READ_TIMEOUT_SECONDS,
+        max_pool_connections=POOL_CONNECTIONS,
     )
     return boto3.client("dynamodb", config=config)
 
