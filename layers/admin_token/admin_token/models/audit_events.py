@@ -6,7 +6,6 @@ item's index attributes, for one, never do).
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Literal, get_args
 
 from admin_token.audit import EVENT_NAME
@@ -25,7 +24,6 @@ def _one_of(value: str, allowed: Any, name: str) -> Any:
     return value
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class AuditEventDetails(Entity):
     event_name: Literal["token_revoked"]
     author_name: str
@@ -42,7 +40,6 @@ class AuditEventDetails(Entity):
     location: str | None = None
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class AuditEventEntity(Entity):
     id: int
     author_id: int
@@ -52,7 +49,7 @@ class AuditEventEntity(Entity):
     created_at: str
 
     def to_json(self) -> dict[str, Any]:
-        data = Entity.to_json(self)
+        data = super().to_json()
         if self.details.author_class != "SecretDetection":
             data["details"].pop("location", None)  # a User's revoke: GitLab's keys, nothing more
         return data

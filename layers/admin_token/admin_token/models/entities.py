@@ -1,17 +1,18 @@
 """Response entities, field for field what GitLab's token information API returns for each type.
 
 Each entity maps explicitly from domain records: nothing stored leaks into a response by accident.
-Plain frozen dataclasses whose fields hold the JSON values themselves (times already in GitLab's
-format): a response needs no serialisation framework, and the functions never import pydantic.
+Frozen value classes (`models.frozen`) whose fields hold the JSON values themselves (times already
+in GitLab's format): a response needs no serialisation framework, and the functions never import
+pydantic.
 The OpenAPI document reads their schemas from the same classes (`admin_token.openapi`).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, date, datetime
 from typing import Any
 
+from admin_token.models.frozen import Frozen
 from admin_token.models.records import (
     CiJob,
     ClusterAgentToken,
@@ -45,13 +46,19 @@ Timestamp = str
 Day = str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class Entity:
+def _json(value: Any) -> Any:
+    if isinstance(value, Entity):
+        return value.to_json()
+    if isinstance(value, list):
+        return [_json(element) for element in value]
+    return value
+
+
+class Entity(Frozen):
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        return {spec.name: _json(getattr(self, spec.name)) for spec in self.__fields__}
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class UserEntity(Entity):
     id: int
     username: str
@@ -78,7 +85,6 @@ class UserEntity(Entity):
         )
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class UserBasicEntity(Entity):
     id: int
     username: str
@@ -97,7 +103,6 @@ class UserBasicEntity(Entity):
         )
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class DeployTokenEntity(Entity):
     id: int
     name: str
@@ -120,7 +125,6 @@ class DeployTokenEntity(Entity):
         )
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PersonalAccessTokenEntity(Entity):
     id: int
     name: str
@@ -151,7 +155,6 @@ class PersonalAccessTokenEntity(Entity):
         )
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class OAuthApplicationEntity(Entity):
     id: int
     application_id: str
@@ -172,7 +175,6 @@ class OAuthApplicationEntity(Entity):
         )
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class ClusterAgentTokenEntity(Entity):
     id: int
     name: str
@@ -197,7 +199,6 @@ class ClusterAgentTokenEntity(Entity):
         )
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class RunnerEntity(Entity):
     id: int
     description: str
@@ -229,7 +230,6 @@ class RunnerEntity(Entity):
         )
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineTriggerEntity(Entity):
     id: int
     token: str
@@ -254,14 +254,12 @@ class PipelineTriggerEntity(Entity):
         )
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineBasicEntity(Entity):
     id: int
     project_id: int
     ref: str
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class JobEntity(Entity):
     id: int
     status: str
@@ -276,7 +274,6 @@ class JobEntity(Entity):
     pipeline: PipelineBasicEntity
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class CiJobTokenEntity(Entity):
     job: JobEntity
 
@@ -299,7 +296,6 @@ class CiJobTokenEntity(Entity):
         )
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class FeatureFlagsClientEntity(Entity):
     id: int
     project_id: int

@@ -1,10 +1,11 @@
 """Domain records: what the service knows about users, runners and tokens. Never a plaintext token.
 
-Plain frozen dataclasses. A record is read from our own tables, whose items the storage layer
-has already decoded to `int`, `str`, `bool` and lists, so reading one is a conversion per field
-(ISO 8601 text to times and days, naive times read as UTC), not a validation framework: that
-keeps pydantic off the functions' import path (docs/performance.md, issue 9). An item that does
-not fit its record raises `RecordError`, naming the field but never its value.
+Frozen value classes (`models.frozen`: dataclasses without their code generation at import). A
+record is read from our own tables, whose items the storage layer has already decoded to `int`,
+`str`, `bool` and lists, so reading one is a conversion per field (ISO 8601 text to times and
+days, naive times read as UTC), not a validation framework: that keeps pydantic off the
+functions' import path (docs/performance.md, issue 9). An item that does not fit its record
+raises `RecordError`, naming the field but never its value.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Self, TypeAlias
+
+from admin_token.models.frozen import REQUIRED, Frozen
 
 RUNNER_ONLINE_WINDOW = timedelta(hours=2)
 # Lambda hosts' clocks agree to within milliseconds; this much leeway keeps a revoke racing
@@ -130,8 +133,7 @@ def _stored(value: Any) -> Any:
     return value
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
-class Record:
+class Record(Frozen):
     # (name, converter, accepts None, required), built once per class on first read.
     _fields: ClassVar[tuple[tuple[str, Converter, bool, bool], ...] | None] = None
 
@@ -141,12 +143,12 @@ class Record:
         if fields is None:
             fields = tuple(
                 (
-                    field.name,
-                    _CONVERTERS[str(field.type).removesuffix(_OPTIONAL)],
-                    str(field.type).endswith(_OPTIONAL),
-                    field.default is dataclasses.MISSING and field.default_factory is dataclasses.MISSING,
+                    spec.name,
+                    _CONVERTERS[spec.annotation.removesuffix(_OPTIONAL)],
+                    spec.annotation.endswith(_OPTIONAL),
+                    spec.default is REQUIRED and spec.default_factory is None,
                 )
-                for field in dataclasses.fields(cls)
+                for spec in cls.__fields__
             )
             cls._fields = fields
         return fields
@@ -175,9 +177,7 @@ class Record:
         """The record as item attributes; None is stored as an absent attribute (small items,
         simple conditions)."""
         return {
-            field.name: _stored(value)
-            for field in dataclasses.fields(self)
-            if (value := getattr(self, field.name)) is not None
+            spec.name: _stored(value) for spec in self.__fields__ if (value := getattr(self, spec.name)) is not None
         }
 
 
@@ -186,7 +186,6 @@ def is_past(expires_at: date | None, today: date) -> bool:
     return expires_at is not None and today > expires_at
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class User(Record):
     id: int
     username: str
@@ -211,7 +210,6 @@ class User(Record):
         return self.bot and (self.project_id is not None or self.group_id is not None)
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PersonalAccessToken(Record):
     id: int
     user_id: int
@@ -231,7 +229,6 @@ class PersonalAccessToken(Record):
         return not self.revoked and not self.expired(today)
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class DeployToken(Record):
     id: int
     name: str
@@ -246,7 +243,6 @@ class DeployToken(Record):
         return is_past(self.expires_at, today)
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class OAuthApplication(Record):
     id: int
     name: str
@@ -256,7 +252,6 @@ class OAuthApplication(Record):
     scopes: list[str] = dataclasses.field(default_factory=list)
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class ClusterAgentToken(Record):
     id: int
     agent_id: int
@@ -268,7 +263,6 @@ class ClusterAgentToken(Record):
     last_used_at: UtcTimestamp | None = None
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class Runner(Record):
     id: int
     runner_type: str
@@ -289,7 +283,6 @@ class Runner(Record):
         return "online" if now - self.contacted_at <= RUNNER_ONLINE_WINDOW else "offline"
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class PipelineTrigger(Record):
     id: int
     project_id: int
@@ -305,7 +298,6 @@ class PipelineTrigger(Record):
         return self.expires_at is not None and self.expires_at <= now + CLOCK_SKEW
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class CiJob(Record):
     id: int
     project_id: int
@@ -325,7 +317,6 @@ class CiJob(Record):
         return self.status == "running"
 
 
-@dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 class FeatureFlagsClient(Record):
     id: int
     project_id: int
