@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import logging
 import re
 import socket
 import threading
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -333,6 +335,62 @@ def apply_simple_update(backend: Any, op: dict[str, Any], key: dict[str, Any]) -
     return True
 
 
+# DynamoDB Streams: a shard iterator expires 15 minutes after it is returned.
+SHARD_ITERATOR_LIFETIME_SECONDS = 15 * 60
+
+
+class ExpiringShardIterators(dict[str, Any]):
+    """moto's shard iterators by ARN, each dropped 15 minutes after it was issued, as on AWS.
+
+    moto keeps every iterator it ever issued, and each `GetRecords` issues one (a 472-byte
+    random id, its ~750-character ARN as the key): `serve`'s stream reader polls four times a
+    second, so a `serve` left running grew by about 30 MB an hour. Iterators arrive in the order
+    they were issued, so the expired ones are always the oldest: dropping them is a pop from the
+    front on each insert."""
+
+    clock = staticmethod(time.monotonic)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._issued: collections.deque[tuple[float, str]] = collections.deque()
+
+    def __setitem__(self, arn: str, iterator: Any) -> None:
+        now = self.clock()
+        while self._issued and now - self._issued[0][0] > SHARD_ITERATOR_LIFETIME_SECONDS:
+            self.pop(self._issued.popleft()[1], None)
+        super().__setitem__(arn, iterator)
+        self._issued.append((now, arn))
+
+
+_expiring = False
+
+
+def expire_shard_iterators() -> None:
+    """Give moto's DynamoDB Streams AWS's iterator lifetime (`ExpiringShardIterators`); a
+    `GetRecords` with an expired one answers `ExpiredIteratorException`, as AWS does."""
+    global _expiring
+    if _expiring:
+        return
+    from moto.core.exceptions import JsonRESTError
+    from moto.dynamodbstreams.models import DynamoDBStreamsBackend
+
+    backend_init = DynamoDBStreamsBackend.__init__
+    get_records = DynamoDBStreamsBackend.get_records
+
+    def init_with_expiry(self: Any, region_name: str, account_id: str) -> None:
+        backend_init(self, region_name, account_id)
+        self.shard_iterators = ExpiringShardIterators()
+
+    def get_records_or_expired(self: Any, iterator_arn: str, limit: int) -> Any:
+        if iterator_arn not in self.shard_iterators:
+            raise JsonRESTError("ExpiredIteratorException", "Iterator expired")
+        return get_records(self, iterator_arn, limit)
+
+    DynamoDBStreamsBackend.__init__ = init_with_expiry  # type: ignore[method-assign]
+    DynamoDBStreamsBackend.get_records = get_records_or_expired  # type: ignore[method-assign]
+    _expiring = True
+
+
 class EmbeddedDynamoDB:
     """moto's ThreadedMotoServer on 127.0.0.1 and a free port, in this process."""
 
@@ -347,6 +405,7 @@ class EmbeddedDynamoDB:
         serialize_dynamodb_requests()
         check_conditions_before_writing()
         use_fast_paths()
+        expire_shard_iterators()
         use_fast_queues()  # the same moto server hosts the local queues (sqs_local creates them)
         self._server: Any = ThreadedMotoServer(ip_address=host, port=0, verbose=False)
         self.endpoint_url = ""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -226,3 +227,33 @@ def test_binary_attributes_come_back_as_they_went_in(endpoint: str) -> None:
     read = client.batch_get_item(RequestItems={table: {"Keys": [{"digest": {"S": "binary"}}]}})["Responses"][table]
 
     assert read[0]["blob"] == {"B": b"\x00\xffbytes"}
+
+
+def test_stream_iterators_expire_after_15_minutes_as_on_aws(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Given the audit table's stream, polled as serve's stream reader polls it: each GetRecords
+    # issues a new iterator, and moto used to keep every one (serve grew ~30 MB an hour).
+    from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+    from admin_token_local.dynamodb_local import ExpiringShardIterators
+
+    now = [time.monotonic()]  # from the real clock on: iterators issued before this test are older
+    monkeypatch.setattr(ExpiringShardIterators, "clock", staticmethod(lambda: now[0]))
+    create_tables(endpoint, TEMPLATE, NAMES)
+    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name="us-east-1")
+    (stream,) = streams.list_streams(TableName=NAMES["AuditTable"])["Streams"]
+    shard = streams.describe_stream(StreamArn=stream["StreamArn"])["StreamDescription"]["Shards"][0]
+    first = streams.get_shard_iterator(
+        StreamArn=stream["StreamArn"], ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+    )["ShardIterator"]
+    iterator = first
+    # When it is polled once a minute for two hours
+    for _ in range(120):
+        now[0] += 60
+        iterator = streams.get_records(ShardIterator=iterator)["NextShardIterator"]
+    # Then only the last 15 minutes' iterators are kept, the latest still works, the first is expired
+    held = dynamodbstreams_backends["123456789012"]["us-east-1"].shard_iterators
+    assert isinstance(held, ExpiringShardIterators)
+    assert len(held) <= 16
+    assert streams.get_records(ShardIterator=iterator)["Records"] == []
+    with pytest.raises(streams.exceptions.ExpiredIteratorException):
+        streams.get_records(ShardIterator=first)
