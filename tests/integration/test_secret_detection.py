@@ -7,6 +7,7 @@ as Lambda's event source mapping runs it (tests.support.revocation).
 from __future__ import annotations
 
 import json
+import warnings
 from typing import Any
 
 import pytest
@@ -58,6 +59,20 @@ def test_types_list_every_revocable_type_for_the_pre_shared_token_bare_or_bearer
     for authorization in (revocation.token, f"Bearer {revocation.token}"):
         answer = revocation.types(authorization=authorization)
         assert (answer.status, answer.body) == (200, {"types": ALL_TYPES})
+
+
+def test_listing_the_types_is_counted_so_each_request_publishes_a_metric(
+    revocation: RevocationApi, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every other route records what it did; without a metric of its own, this one made
+    # Powertools warn "No application metrics to publish" on each of GitLab's polls.
+    capsys.readouterr()
+    with warnings.catch_warnings(record=True) as warned:
+        warnings.simplefilter("always")
+        assert revocation.types().status == 200
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any(document.get("RevocableTypesListed") == [1.0] for document in emitted)
+    assert not [warning for warning in warned if "No application metrics" in str(warning.message)]
 
 
 def test_pipeline_triggers_are_listed_only_while_their_revoke_expires_them(

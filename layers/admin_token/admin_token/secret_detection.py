@@ -129,7 +129,9 @@ def revocable_token_types(configuration: Configuration) -> list[str]:
 
 def list_types(credential: str | None) -> dict[str, list[str]]:
     check_pre_shared_token(credential)
-    return {"types": revocable_token_types(load_configuration())}
+    types = revocable_token_types(load_configuration())
+    metrics.add_metric(name="RevocableTypesListed", unit=MetricUnit.Count, value=1)  # GitLab's integration is live
+    return {"types": types}
 
 
 def accept_findings(request: FindingsRequest) -> int:
