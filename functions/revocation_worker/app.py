@@ -30,7 +30,13 @@ def handle_record(record: SQSRecord) -> str:
         logger.error("Unreadable revocation message", extra={"problem": str(error), "message_id": record.message_id})
         metrics.add_metric(name="RevocationMessageInvalid", unit=MetricUnit.Count, value=1)
         raise
-    return revoke_queued(message, record.message_id)
+    try:
+        return revoke_queued(message, record.message_id)
+    except Exception:
+        # A storage fault: the message alone comes back (after 5 receives, to the dead-letter
+        # queue). Counted, so retries show before the dead-letter alarm does.
+        metrics.add_metric(name="SecretDetection_failed", unit=MetricUnit.Count, value=1)
+        raise
 
 
 @logger.inject_lambda_context(log_event=False)

@@ -296,7 +296,7 @@ def test_a_refused_revoke_writes_nothing_and_the_message_is_done(revocation: Rev
 
 
 def test_a_storage_fault_fails_only_that_message_and_it_goes_to_the_dead_letter_queue_after_5_receives(
-    revocation: RevocationApi, monkeypatch: pytest.MonkeyPatch, db: Tables
+    revocation: RevocationApi, monkeypatch: pytest.MonkeyPatch, db: Tables, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = default_store()
     apply = store.apply
@@ -309,9 +309,13 @@ def test_a_storage_fault_fails_only_that_message_and_it_goes_to_the_dead_letter_
 
     monkeypatch.setattr(store, "apply", throttled)
     assert revocation.revoke(leak()).status == 204
+    capsys.readouterr()
     revocation.drain()
     assert sorted(r["token_type"] for r in db.audit_records()) == ["deploy_token", "feed_token",
                                                                   "personal_access_token"]  # fmt: skip
+    # Each failed receive is counted: retries show before the dead-letter alarm does.
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert sum(document.get("SecretDetection_failed", [0.0])[0] for document in emitted) == 5
     assert revocation.queued() == []
     assert revocation.queued(revocation.dlq_url) == [
         {"digest": runner_digest, "token_type": "runner_authentication_token",
