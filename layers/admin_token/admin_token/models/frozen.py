@@ -19,15 +19,18 @@ import inspect  # dataclasses imports it anyway
 import typing
 from typing import Any, ClassVar, NamedTuple, dataclass_transform
 
+MISSING: Any = dataclasses.MISSING  # no default, or no default factory, as in `dataclasses`
+
 
 class FieldSpec(NamedTuple):
     name: str
     annotation: str  # as written: modules here use `from __future__ import annotations`
-    default: Any  # REQUIRED when the field has no default
-    default_factory: Any  # None, or what builds a fresh default
+    default: Any  # MISSING when the field has no default
+    default_factory: Any  # MISSING, or what builds a fresh default
 
-
-REQUIRED: Any = dataclasses.MISSING  # the default of a field that has none
+    @property
+    def required(self) -> bool:
+        return self.default is MISSING and self.default_factory is MISSING
 
 
 @dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(dataclasses.field,))
@@ -40,12 +43,12 @@ class Frozen:
         for name, annotation in inspect.get_annotations(cls).items():  # its own, not inherited
             if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
                 continue
-            value = cls.__dict__.get(name, REQUIRED)
+            value = cls.__dict__.get(name, MISSING)
             if isinstance(value, dataclasses.Field):
-                fields[name] = FieldSpec(name, str(annotation), value.default, _factory(value))
+                fields[name] = FieldSpec(name, str(annotation), value.default, value.default_factory)
             else:
-                fields[name] = FieldSpec(name, str(annotation), value, None)
-            if value is not REQUIRED:
+                fields[name] = FieldSpec(name, str(annotation), value, MISSING)
+            if value is not MISSING:
                 delattr(cls, name)  # an instance always holds its own value
         cls.__fields__ = tuple(fields.values())
 
@@ -53,9 +56,9 @@ class Frozen:
         for spec in self.__fields__:
             if spec.name in values:
                 value = values.pop(spec.name)
-            elif spec.default_factory is not None:
+            elif spec.default_factory is not MISSING:
                 value = spec.default_factory()
-            elif spec.default is not REQUIRED:
+            elif spec.default is not MISSING:
                 value = spec.default
             else:
                 raise TypeError(f"{type(self).__name__}() missing keyword argument {spec.name!r}")
@@ -90,11 +93,6 @@ class Frozen:
         return handler(as_dataclass(cls))
 
 
-def _factory(field: dataclasses.Field[Any]) -> Any:
-    factory = field.default_factory
-    return None if factory is dataclasses.MISSING else factory
-
-
 _EQUIVALENTS: dict[type[Frozen], type] = {}
 
 
@@ -103,14 +101,10 @@ def as_dataclass(cls: type[Frozen]) -> type:
     if cls in _EQUIVALENTS:
         return _EQUIVALENTS[cls]
     hints = typing.get_type_hints(cls)
-    fields: list[tuple[str, Any, Any]] = []
-    for spec in cls.__fields__:
-        if spec.default_factory is not None:
-            fields.append((spec.name, hints[spec.name], dataclasses.field(default_factory=spec.default_factory)))
-        elif spec.default is not REQUIRED:
-            fields.append((spec.name, hints[spec.name], dataclasses.field(default=spec.default)))
-        else:
-            fields.append((spec.name, hints[spec.name], dataclasses.field()))
+    fields = [
+        (spec.name, hints[spec.name], dataclasses.field(default=spec.default, default_factory=spec.default_factory))
+        for spec in cls.__fields__
+    ]
     equivalent = dataclasses.make_dataclass(cls.__name__, fields, frozen=True, kw_only=True)
     equivalent.__module__, equivalent.__qualname__, equivalent.__doc__ = cls.__module__, cls.__qualname__, cls.__doc__
     _EQUIVALENTS[cls] = equivalent

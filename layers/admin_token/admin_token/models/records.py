@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar, Self, TypeAlias
 
-from admin_token.models.frozen import REQUIRED, Frozen
+from admin_token.models.frozen import Frozen
 
 RUNNER_ONLINE_WINDOW = timedelta(hours=2)
 # Lambda hosts' clocks agree to within milliseconds; this much leeway keeps a revoke racing
@@ -134,31 +134,27 @@ def _stored(value: Any) -> Any:
 
 
 class Record(Frozen):
-    # (name, converter, accepts None, required), built once per class on first read.
-    _fields: ClassVar[tuple[tuple[str, Converter, bool, bool], ...] | None] = None
+    # (name, converter, accepts None, required) per field, read off the annotations once.
+    _converters: ClassVar[tuple[tuple[str, Converter, bool, bool], ...]] = ()
 
-    @classmethod
-    def _field_converters(cls) -> tuple[tuple[str, Converter, bool, bool], ...]:
-        fields = cls.__dict__.get("_fields")
-        if fields is None:
-            fields = tuple(
-                (
-                    spec.name,
-                    _CONVERTERS[spec.annotation.removesuffix(_OPTIONAL)],
-                    spec.annotation.endswith(_OPTIONAL),
-                    spec.default is REQUIRED and spec.default_factory is None,
-                )
-                for spec in cls.__fields__
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._converters = tuple(
+            (
+                spec.name,
+                _CONVERTERS[spec.annotation.removesuffix(_OPTIONAL)],
+                spec.annotation.endswith(_OPTIONAL),
+                spec.required,
             )
-            cls._fields = fields
-        return fields
+            for spec in cls.__fields__
+        )
 
     @classmethod
     def from_attributes(cls, attributes: Mapping[str, Any]) -> Self:
         """The record an item's attributes describe. Attributes it has no field for (an item's
         digest, version, ...) are ignored; a missing field takes its default."""
         values: dict[str, Any] = {}
-        for name, convert, optional, required in cls._field_converters():
+        for name, convert, optional, required in cls._converters:
             if name not in attributes:
                 if required:
                     raise RecordError(f"{cls.__name__}.{name} is missing")
