@@ -31,7 +31,6 @@ from admin_token.models.records import (
 )
 from admin_token.storage.dynamodb import DynamoDBTokenStore
 from admin_token.storage.items import (
-    record_attributes,
     runner_items,
     token_item,
     token_pointer_item,
@@ -282,7 +281,7 @@ def _token_items(seed: Seed) -> Iterator[dict[str, Any]]:
 
 
 def _own_record(token: str, token_type: str, record: Record) -> dict[str, Any]:
-    return token_item(token_digest(token), token_type, record_attributes(record))
+    return token_item(token_digest(token), token_type, record.to_attributes())
 
 
 def write_seed(seed: Seed, *, endpoint_url: str | None, table_names: Mapping[str, str]) -> None:

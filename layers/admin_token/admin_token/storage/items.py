@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from admin_token.events import EVENT_DETAIL_ATTRIBUTE, event_detail_text
-from admin_token.models.records import Record, Runner, User
+from admin_token.models.records import Runner, User
 from admin_token.storage.base import TOMBSTONE, TOMBSTONE_DAYS, AuditRecord, Tombstone
 
 RUNNER_SK = "RUNNER"
@@ -26,11 +26,6 @@ TOKEN_BOOKKEEPING = frozenset({"digest", "token_type", "version"})
 
 def runner_link_sk(kind: str, owner_id: int) -> str:
     return f"{kind}#{owner_id}"
-
-
-def record_attributes(record: Record) -> dict[str, Any]:
-    # None is stored as an absent attribute: it keeps items small and conditions simple.
-    return record.to_attributes()
 
 
 def token_item(digest: str, token_type: str, attributes: dict[str, Any], version: int = 1) -> dict[str, Any]:
@@ -61,7 +56,7 @@ def token_pointer_item(
 
 
 def user_item(user: User) -> dict[str, Any]:
-    attributes = record_attributes(user)
+    attributes = user.to_attributes()
     attributes["user_id"] = attributes.pop("id")
     return attributes
 
@@ -71,7 +66,7 @@ def user_from_item(item: Mapping[str, Any]) -> User:
 
 
 def runner_items(runner: Runner) -> list[dict[str, Any]]:
-    attributes = record_attributes(runner)
+    attributes = runner.to_attributes()
     runner_id = attributes.pop("id")
     links = [runner_link_sk("PROJECT", project_id) for project_id in runner.project_ids]
     links += [runner_link_sk("GROUP", group_id) for group_id in runner.group_ids]
