@@ -33,8 +33,8 @@ def handle_record(record: SQSRecord) -> str:
     try:
         return revoke_queued(message, record.message_id)
     except Exception:
-        # A storage fault: the message alone comes back (after 5 receives, to the dead-letter
-        # queue). Counted, so retries show before the dead-letter alarm does.
+        # Any failure (in practice a storage fault): the message alone comes back (after 5
+        # receives, to the dead-letter queue). Counted, so retries show before the alarm does.
         metrics.add_metric(name="SecretDetection_failed", unit=MetricUnit.Count, value=1)
         raise
 
