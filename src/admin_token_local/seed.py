@@ -25,6 +25,7 @@ from admin_token.models.records import (
     PipelineTrigger,
     Record,
     Runner,
+    ScimAccessToken,
     User,
     UtcTimestamp,
     is_past,
@@ -167,6 +168,24 @@ class SeedFeatureFlagsClient(_Section):
     token: str
 
 
+class SeedScimOauthAccessToken(_Section):
+    """The instance's SCIM token: it names its organization."""
+
+    id: int
+    organization_id: int
+    token: str
+    created_at: UtcTimestamp
+
+
+class SeedGroupScimAuthAccessToken(_Section):
+    """A group's SCIM token."""
+
+    id: int
+    group_id: int
+    token: str
+    created_at: UtcTimestamp
+
+
 class SeedSession(_Section):
     session_id: str
     user_id: int
@@ -183,6 +202,8 @@ class Seed(_Section):
     ci_jobs: list[SeedCiJob] = Field(default_factory=list)
     feature_flags_clients: list[SeedFeatureFlagsClient] = Field(default_factory=list)
     sessions: list[SeedSession] = Field(default_factory=list)
+    scim_oauth_access_tokens: list[SeedScimOauthAccessToken] = Field(default_factory=list)
+    group_scim_auth_access_tokens: list[SeedGroupScimAuthAccessToken] = Field(default_factory=list)
 
 
 SESSION_PREFIX = "_gitlab_session="
@@ -278,6 +299,9 @@ def _token_items(seed: Seed) -> Iterator[dict[str, Any]]:
     for client in seed.feature_flags_clients:
         record = FeatureFlagsClient.from_attributes(client.model_dump(exclude={"token"}))
         yield _own_record(client.token, "feature_flags_client_token", record)
+    for scim in [*seed.scim_oauth_access_tokens, *seed.group_scim_auth_access_tokens]:
+        record = ScimAccessToken.from_attributes(scim.model_dump(exclude={"token"}))
+        yield _own_record(scim.token, "scim_access_token", record)
 
 
 def _own_record(token: str, token_type: str, record: Record) -> dict[str, Any]:

@@ -225,11 +225,15 @@ ENTITIES = [
     ("runner_authentication_token", demo.SHARED_RUNNER, "Ci::Runner", 1, "deleted", "runner-1"),
     ("pipeline_trigger_token", demo.TRIGGER, "Ci::Trigger", 1, "expired", "deploy"),
     ("feature_flags_client_token", demo.FLAGS_CLIENT, "Operations::FeatureFlagsClient", 1, "reset", "project 10"),
+    ("scim_access_token", demo.INSTANCE_SCIM, "ScimOauthAccessToken", 1, "reset", "organization 1"),
+    ("scim_access_token", demo.GROUP_SCIM, "GroupScimAuthAccessToken", 1, "reset", "group 20"),
 ]
 
 
 @pytest.mark.parametrize(
-    ("token_type", "token", "entity_type", "entity_id", "action", "details"), ENTITIES, ids=[e[0] for e in ENTITIES]
+    ("token_type", "token", "entity_type", "entity_id", "action", "details"),
+    ENTITIES,
+    ids=[f"{e[0]}:{e[2]}" for e in ENTITIES],
 )
 def test_each_type_names_what_changed_as_gitlab_does(
     api: Api, token_type: str, token: str, entity_type: str, entity_id: int, action: str, details: str

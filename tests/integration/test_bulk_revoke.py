@@ -216,7 +216,7 @@ def test_sixteen_concurrent_bulk_requests_with_overlapping_lists_change_each_tok
     # Given 16 lists, each a different rotation of the same revocable tokens plus some of its own
     shared = [demo.ALICE_PAT, demo.PROJECT_BOT_PAT, demo.PROJECT_DEPLOY, demo.AGENT, demo.TRIGGER, demo.ALICE_FEED,
               demo.ALICE_INCOMING_EMAIL, demo.OAUTH_SECRET, demo.FLAGS_CLIENT, demo.PROJECT_RUNNER,
-              demo.ALICE_SESSION]  # fmt: skip
+              demo.ALICE_SESSION, demo.INSTANCE_SCIM, demo.GROUP_SCIM]  # fmt: skip
     lists = [shared[offset:] + shared[:offset] + [f"glpat-own{offset:02d}Token0000"] for offset in range(16)]
 
     start_at = time.time() + 0.5

@@ -32,6 +32,10 @@ REVOCABLE: dict[str, tuple[str, str, str, dict[str, Any], list[dict[str, Any]]]]
                                     {"type": "runner", "id": 2},
                                     [{"type": "runner_project", "id": 10}, {"type": "runner_project", "id": 11}]),
     "session": (demo.ALICE_SESSION, "gitlab_session", "deleted", {"type": "session", "id": 2}, []),
+    "instance SCIM token": (demo.INSTANCE_SCIM, "scim_access_token", "reset",
+                            {"type": "scim_oauth_access_token", "id": 1}, []),
+    "group SCIM token": (demo.GROUP_SCIM, "scim_access_token", "reset",
+                         {"type": "group_scim_auth_access_token", "id": 1}, []),
 }  # fmt: skip
 FORGOTTEN = {kind for kind, (_, _, action, _, _) in REVOCABLE.items() if action in ("reset", "deleted")}
 

@@ -83,6 +83,8 @@ def test_a_deploy_token_of_neither_project_nor_group_is_refused(api: Api, db: Ta
         (demo.ALICE_INCOMING_EMAIL, "incoming_email_token", "incoming_email_token_digest"),
         (demo.OAUTH_SECRET, "oauth_application_secret", None),
         (demo.FLAGS_CLIENT, "feature_flags_client_token", None),
+        (demo.INSTANCE_SCIM, "scim_access_token", None),
+        (demo.GROUP_SCIM, "scim_access_token", None),
     ],
 )
 def test_reset_replaces_the_secret(

@@ -30,6 +30,8 @@ RUNNING_JOB = "glcbt-runningJobTk4Wq7Ez"
 FINISHED_JOB = "glcbt-finishedJobTk9Xa2Mc"
 FLAGS_CLIENT = "glffct-projectFlagsTk5Tb8Ks"
 ALICE_SESSION = "_gitlab_session=6919a6f1bb119dd7396fadc38fd18d0d"
+INSTANCE_SCIM = "glsoat-instanceScimTk4Rb7Nw"  # the instance's SCIM token, organization 1
+GROUP_SCIM = "glsoat-groupScimTk8Vd2Lq5Hy"  # group 20's SCIM token
 
 
 def revocable(racers: int) -> dict[str, tuple[str, dict[int, int]]]:
@@ -40,7 +42,8 @@ def revocable(racers: int) -> dict[str, tuple[str, dict[int, int]]]:
                 "deploy token": PROJECT_DEPLOY, "cluster agent token": AGENT, "pipeline trigger": TRIGGER}  # fmt: skip
     forgotten = {"feed token": ALICE_FEED, "incoming email token": ALICE_INCOMING_EMAIL,
                  "OAuth application secret": OAUTH_SECRET, "feature flags client token": FLAGS_CLIENT,
-                 "runner authentication token": PROJECT_RUNNER, "session": ALICE_SESSION}  # fmt: skip
+                 "runner authentication token": PROJECT_RUNNER, "session": ALICE_SESSION,
+                 "instance SCIM token": INSTANCE_SCIM, "group SCIM token": GROUP_SCIM}  # fmt: skip
     return {
         **{kind: (token, {204: racers}) for kind, token in in_place.items()},
         **{kind: (token, {204: 1, 404: racers - 1}) for kind, token in forgotten.items()},

@@ -32,6 +32,7 @@ def configuration(prefix: str = "") -> Configuration:
         ("_gitlab_session=abc", "gitlab_session"),
         ("_gitlab_session=", "gitlab_session"),
         ("glimt-abc", "incoming_email_token"),
+        ("glsoat-abc", "scim_access_token"),
     ],
 )
 def test_each_prefix_names_its_type(token: str, expected: str) -> None:
@@ -51,6 +52,8 @@ def test_each_prefix_names_its_type(token: str, expected: str) -> None:
         "gldt_abc",
         "_GITLAB_SESSION=x",
         "gitlab_session=x",
+        "glsoat",
+        "GLSOAT-abc",
         "glrtr-abc",  # GitLab's RunnerAuthenticationToken.prefix? matches glrt- only
     ],
 )
@@ -71,6 +74,7 @@ def test_the_registry_is_in_gitlabs_matching_order() -> None:
         "feature_flags_client_token",
         "gitlab_session",
         "incoming_email_token",
+        "scim_access_token",  # an EE type: GitLab appends them after the others
     ]
 
 

@@ -26,8 +26,11 @@ ENTITY_TYPES: Final[dict[str, str]] = {
     "runner_authentication_token": "Ci::Runner",
     "pipeline_trigger_token": "Ci::Trigger",
     "feature_flags_client_token": "Operations::FeatureFlagsClient",
+    "scim_access_token": "ScimOauthAccessToken",  # the instance's; a group's is named by its target
 }
-ENTITY_CLASS_NAMES: Final = frozenset(ENTITY_TYPES.values())
+# A type whose records are of more than one GitLab class: the class by target (`Target.type`).
+TARGET_ENTITY_TYPES: Final[dict[str, str]] = {"group_scim_auth_access_token": "GroupScimAuthAccessToken"}
+ENTITY_CLASS_NAMES: Final = frozenset(ENTITY_TYPES.values()) | frozenset(TARGET_ENTITY_TYPES.values())
 
 # What an audit record says was done: a change, never `already_revoked` (nothing is written then).
 ACTIONS: Final = ("revoked", "reset", "deleted", "expired")
@@ -49,6 +52,7 @@ _MESSAGES: Final[dict[str, str]] = {
     "runner_authentication_token": "{action} runner {id} (runner authentication token revoked)",
     "pipeline_trigger_token": "{action} pipeline trigger token {id}",
     "feature_flags_client_token": "{action} feature flags client token {id}",
+    "scim_access_token": "{action} SCIM token {id}",
 }
 
 
@@ -100,7 +104,7 @@ def audit_record(
         author_name=caller_user.name,
         token_type=token_type,
         action=word,
-        entity_type=ENTITY_TYPES[token_type],
+        entity_type=TARGET_ENTITY_TYPES.get(target[0], ENTITY_TYPES[token_type]),
         entity_id=entity_id,
         target_details=target_details,
         custom_message=custom_message or describe_change(token_type, word, entity_id),

@@ -29,10 +29,12 @@ from admin_token.models.entities import (
     ClusterAgentTokenEntity,
     DeployTokenEntity,
     FeatureFlagsClientEntity,
+    GroupScimAuthAccessTokenEntity,
     OAuthApplicationEntity,
     PersonalAccessTokenEntity,
     PipelineTriggerEntity,
     RunnerEntity,
+    ScimOauthAccessTokenEntity,
     UserEntity,
 )
 from admin_token.route_docs import BEARER_SCHEME, PRIVATE_TOKEN_SCHEME, REVOCATION_SCHEME
@@ -106,8 +108,9 @@ class _OneOf:
 # --- Response bodies ------------------------------------------------------------------------
 
 # Spec §4, in the registry's matching order. Feed, session and incoming email tokens all answer
-# their owning user: eleven token types, nine distinct entities. Each entity's field set is its
-# own, so with closed schemas a body matches exactly one alternative.
+# their owning user; a SCIM token answers the instance's or a group's entity: twelve token types,
+# eleven distinct entities. Each entity's field set is its own, so with closed schemas a body
+# matches exactly one alternative.
 TokenEntity = Annotated[
     Annotated[DeployTokenEntity, _Answers(("deploy_token",))]
     | Annotated[UserEntity, _Answers(("feed_token", "gitlab_session", "incoming_email_token"))]
@@ -117,7 +120,9 @@ TokenEntity = Annotated[
     | Annotated[RunnerEntity, _Answers(("runner_authentication_token",))]
     | Annotated[PipelineTriggerEntity, _Answers(("pipeline_trigger_token",))]
     | Annotated[CiJobTokenEntity, _Answers(("ci_job_token",))]
-    | Annotated[FeatureFlagsClientEntity, _Answers(("feature_flags_client_token",))],
+    | Annotated[FeatureFlagsClientEntity, _Answers(("feature_flags_client_token",))]
+    | Annotated[ScimOauthAccessTokenEntity, _Answers(("scim_access_token",))]
+    | Annotated[GroupScimAuthAccessTokenEntity, _Answers(("scim_access_token",))],
     _OneOf,
 ]
 

@@ -52,6 +52,7 @@ RULE_TYPES: Final[dict[str, str]] = {
         ("gitlab_pipeline_trigger_token", PIPELINE_TRIGGER),
         ("gitlab_incoming_email_token", "incoming_email_token"),
         ("gitlab_feature_flag_client_token", "feature_flags_client_token"),
+        ("gitlab_scim_oauth_token", "scim_access_token"),
     )
 }
 

@@ -22,6 +22,7 @@ from admin_token.models.records import (
     PersonalAccessToken,
     PipelineTrigger,
     Runner,
+    ScimAccessToken,
     User,
 )
 
@@ -303,3 +304,33 @@ class FeatureFlagsClientEntity(Entity):
     @classmethod
     def of(cls, client: FeatureFlagsClient) -> FeatureFlagsClientEntity:
         return cls(id=client.id, project_id=client.project_id)
+
+
+class GroupScimAuthAccessTokenEntity(Entity):
+    """GitLab's entity of a group's SCIM token."""
+
+    id: int
+    created_at: Timestamp
+    group_id: int | None
+
+    @classmethod
+    def of(cls, token: ScimAccessToken) -> GroupScimAuthAccessTokenEntity:
+        return cls(id=token.id, created_at=gitlab_timestamp(token.created_at), group_id=token.group_id)
+
+
+class ScimOauthAccessTokenEntity(Entity):
+    """GitLab's entity of the instance's SCIM token: the group entity's fields and the organization."""
+
+    id: int
+    created_at: Timestamp
+    group_id: int | None
+    organization_id: int | None
+
+    @classmethod
+    def of(cls, token: ScimAccessToken) -> ScimOauthAccessTokenEntity:
+        return cls(
+            id=token.id,
+            created_at=gitlab_timestamp(token.created_at),
+            group_id=token.group_id,
+            organization_id=token.organization_id,
+        )

@@ -316,3 +316,18 @@ class CiJob(Record):
 class FeatureFlagsClient(Record):
     id: int
     project_id: int
+
+
+class ScimAccessToken(Record):
+    """A SCIM token: the instance's (GitLab's ScimOauthAccessToken, which names its organization)
+    or a group's (GroupScimAuthAccessToken, which names only its group)."""
+
+    id: int
+    created_at: UtcTimestamp
+    group_id: int | None = None
+    organization_id: int | None = None
+
+    @property
+    def instance_level(self) -> bool:
+        # GitLab requires an organization of a SCIM token without a group; a group's has none.
+        return self.organization_id is not None

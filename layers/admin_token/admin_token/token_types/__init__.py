@@ -20,6 +20,7 @@ from admin_token.token_types.oauth_application_secret import OAuthApplicationSec
 from admin_token.token_types.personal_access_token import PersonalAccessTokenType
 from admin_token.token_types.pipeline_trigger_token import PipelineTriggerTokenType
 from admin_token.token_types.runner_authentication_token import RunnerAuthenticationTokenType
+from admin_token.token_types.scim_access_token import ScimAccessTokenType
 
 REGISTRY: tuple[TokenType[Any], ...] = (
     DeployTokenType(),
@@ -33,6 +34,8 @@ REGISTRY: tuple[TokenType[Any], ...] = (
     FeatureFlagsClientTokenType(),
     GitLabSessionType(),
     IncomingEmailTokenType(),
+    # GitLab's EE types come after all of the others.
+    ScimAccessTokenType(),
 )
 
 BY_NAME: dict[str, TokenType[Any]] = {token_type.name: token_type for token_type in REGISTRY}
