@@ -299,7 +299,11 @@ def _token_items(seed: Seed) -> Iterator[dict[str, Any]]:
     for client in seed.feature_flags_clients:
         record = FeatureFlagsClient.from_attributes(client.model_dump(exclude={"token"}))
         yield _own_record(client.token, "feature_flags_client_token", record)
-    for scim in [*seed.scim_oauth_access_tokens, *seed.group_scim_auth_access_tokens]:
+    scim_tokens: list[SeedScimOauthAccessToken | SeedGroupScimAuthAccessToken] = [
+        *seed.scim_oauth_access_tokens,
+        *seed.group_scim_auth_access_tokens,
+    ]
+    for scim in scim_tokens:
         record = ScimAccessToken.from_attributes(scim.model_dump(exclude={"token"}))
         yield _own_record(scim.token, "scim_access_token", record)
 

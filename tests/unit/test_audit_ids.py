@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from admin_token.audit import ENTITY_TYPES, audit_record, describe_change
+from admin_token.audit import ENTITY_CLASS_NAMES, ENTITY_TYPES, audit_record, describe_change
 from admin_token.audit_ids import (
     MAX_ID,
     SEQUENCE_SIZE,
@@ -123,7 +123,7 @@ ROOT = User.from_attributes(
 def test_every_type_that_can_be_revoked_has_a_gitlab_class() -> None:
     revocable = {token_type.name for token_type in REGISTRY} - {"ci_job_token"}
     assert set(ENTITY_TYPES) == revocable
-    assert set(ENTITY_TYPES.values()) == {
+    assert set(ENTITY_CLASS_NAMES) == {
         "PersonalAccessToken",
         "DeployToken",
         "User",
@@ -132,7 +132,30 @@ def test_every_type_that_can_be_revoked_has_a_gitlab_class() -> None:
         "Ci::Runner",
         "Ci::Trigger",
         "Operations::FeatureFlagsClient",
+        "ScimOauthAccessToken",
+        "GroupScimAuthAccessToken",
     }
+
+
+@pytest.mark.parametrize(
+    ("target", "entity_type"),
+    [
+        (("scim_oauth_access_token", 1), "ScimOauthAccessToken"),
+        (("group_scim_auth_access_token", 1), "GroupScimAuthAccessToken"),
+    ],
+)
+def test_a_scim_token_is_named_by_the_gitlab_class_of_its_record(target: tuple[str, int], entity_type: str) -> None:
+    record = audit_record(
+        caller_user=ROOT,
+        token_type="scim_access_token",
+        action="reset",
+        entity_id=1,
+        target_details="group 20",
+        request_id="req-1",
+        ip_address=None,
+        target=target,
+    )
+    assert (record.entity_type, record.custom_message) == (entity_type, "Reset SCIM token 1")
 
 
 def test_a_record_says_who_did_what_to_which_record() -> None:

@@ -7,7 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from admin_token.models.entities import DeployTokenEntity, PersonalAccessTokenEntity, RunnerEntity
-from admin_token.models.records import DeployToken, PersonalAccessToken, Runner
+from admin_token.models.records import DeployToken, PersonalAccessToken, Runner, ScimAccessToken
+from admin_token.token_types.scim_access_token import ScimAccessTokenType
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
 TODAY = NOW.date()
@@ -61,3 +62,23 @@ def test_runner_status_window(contacted_at: datetime | None, status: str) -> Non
 def test_timestamps_are_gitlab_style() -> None:
     runner = Runner(id=1, runner_type="instance_type", created_at=datetime(2024, 1, 2, 3, 4, 5, 678901, tzinfo=UTC))
     assert RunnerEntity.of(runner, NOW).to_json()["created_at"] == "2024-01-02T03:04:05.678Z"
+
+
+@pytest.mark.parametrize(
+    ("stored", "body"),
+    [
+        # The instance's token names its organization; GitLab's entity shows its group too (none).
+        ({"organization_id": 1}, {"group_id": None, "organization_id": 1}),
+        # A group's token names only its group, and its entity has no organization.
+        ({"group_id": 20}, {"group_id": 20}),
+        # A token of GitLab's instance table that still names a group (rows from before the
+        # group tokens' own table) is the instance table's, so its entity is the instance's.
+        ({"group_id": 20, "organization_id": 1}, {"group_id": 20, "organization_id": 1}),
+    ],
+)
+def test_a_scim_token_is_described_by_the_entity_of_its_gitlab_table(
+    stored: dict[str, int], body: dict[str, int | None]
+) -> None:
+    record = ScimAccessToken.from_attributes({"id": 3, "created_at": "2024-04-01T00:00:00Z", **stored})
+    described = ScimAccessTokenType().describe(record, context=None)  # type: ignore[arg-type]
+    assert described.to_json() == {"id": 3, "created_at": "2024-04-01T00:00:00.000Z", **body}

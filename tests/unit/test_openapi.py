@@ -132,15 +132,17 @@ def test_callers_authenticate_with_private_token_or_bearer(document: dict[str, A
         assert operation(document, method)["security"] == [{"PrivateToken": []}, {"BearerToken": []}]
 
 
-def test_a_lookup_answers_one_of_the_entities_of_all_eleven_token_types(document: dict[str, Any]) -> None:
+def test_a_lookup_answers_one_of_the_entities_of_all_twelve_token_types(document: dict[str, Any]) -> None:
     alternatives = response_schema(document, "post", 200)["oneOf"]
     names = [alternative["$ref"].removeprefix(SCHEMAS) for alternative in alternatives]
     answered = [name for entity in names for name in document["components"]["schemas"][entity]["x-token-types"]]
-    # Eleven token types; feed, session and incoming email tokens all answer the user, so nine
-    # distinct entities (with closed schemas, a body can match only one).
-    assert sorted(answered) == sorted(token_type.name for token_type in REGISTRY)
-    assert len(answered) == 11
-    assert len(alternatives) == len(set(names)) == 9
+    # Twelve token types; feed, session and incoming email tokens all answer the user, and a SCIM
+    # token the instance's or a group's entity: eleven distinct entities (with closed schemas, a
+    # body can match only one).
+    assert set(answered) == {token_type.name for token_type in REGISTRY}
+    assert len(REGISTRY) == 12
+    assert sorted(name for name in answered if answered.count(name) > 1) == ["scim_access_token"] * 2
+    assert len(alternatives) == len(set(names)) == 11
 
 
 @pytest.mark.parametrize(
@@ -155,6 +157,8 @@ def test_a_lookup_answers_one_of_the_entities_of_all_eleven_token_types(document
         entities.PipelineTriggerEntity,
         entities.CiJobTokenEntity,
         entities.FeatureFlagsClientEntity,
+        entities.ScimOauthAccessTokenEntity,
+        entities.GroupScimAuthAccessTokenEntity,
         entities.JobEntity,
         entities.UserBasicEntity,
         entities.PipelineBasicEntity,
@@ -261,7 +265,8 @@ def test_the_audit_events_operations(document: dict[str, Any]) -> None:
     assert all(parameter["in"] == "query" and not parameter["required"] for parameter in parameters.values())
     assert parameters["entity_type"]["schema"]["enum"] == sorted(
         {"PersonalAccessToken", "DeployToken", "User", "Doorkeeper::Application", "Clusters::AgentToken",
-         "Ci::Runner", "Ci::Trigger", "Operations::FeatureFlagsClient"}
+         "Ci::Runner", "Ci::Trigger", "Operations::FeatureFlagsClient", "ScimOauthAccessToken",
+         "GroupScimAuthAccessToken"}
     )  # fmt: skip
     assert parameters["token_type"]["schema"]["enum"] == sorted(token_type.name for token_type in REGISTRY)
     [path_parameter] = one["get"]["parameters"]

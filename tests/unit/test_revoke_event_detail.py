@@ -30,6 +30,7 @@ CASES: dict[str, tuple[tuple[str, int], int | None]] = {
     "runner_authentication_token": (("runner", 7), None),
     "pipeline_trigger_token": (("pipeline_trigger", 1), None),
     "feature_flags_client_token": (("feature_flags_client", 1), None),
+    "scim_access_token": (("group_scim_auth_access_token", 1), None),
 }
 ACTIONS = {"personal_access_token": "revoked", "deploy_token": "revoked", "cluster_agent_token": "revoked",
            "pipeline_trigger_token": "expired", "runner_authentication_token": "deleted",

@@ -311,11 +311,11 @@ class GroupScimAuthAccessTokenEntity(Entity):
 
     id: int
     created_at: Timestamp
-    group_id: int | None
+    group_id: int
 
     @classmethod
-    def of(cls, token: ScimAccessToken) -> GroupScimAuthAccessTokenEntity:
-        return cls(id=token.id, created_at=gitlab_timestamp(token.created_at), group_id=token.group_id)
+    def of(cls, token: ScimAccessToken, group_id: int) -> GroupScimAuthAccessTokenEntity:
+        return cls(id=token.id, created_at=gitlab_timestamp(token.created_at), group_id=group_id)
 
 
 class ScimOauthAccessTokenEntity(Entity):

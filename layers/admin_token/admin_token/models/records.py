@@ -328,6 +328,7 @@ class ScimAccessToken(Record):
     organization_id: int | None = None
 
     @property
-    def instance_level(self) -> bool:
-        # GitLab requires an organization of a SCIM token without a group; a group's has none.
-        return self.organization_id is not None
+    def group(self) -> int | None:
+        """The group of a group's token, else None (the instance's: GitLab requires it to name an
+        organization, and a group's names none)."""
+        return self.group_id if self.organization_id is None else None

@@ -20,13 +20,16 @@ class ScimAccessTokenType(TokenType[ScimAccessToken]):
         return found.record(ScimAccessToken)
 
     def describe(self, subject: ScimAccessToken, context: RequestContext) -> Entity:
-        if subject.instance_level:
-            return ScimOauthAccessTokenEntity.of(subject)
-        return GroupScimAuthAccessTokenEntity.of(subject)
+        group = subject.group
+        return (
+            ScimOauthAccessTokenEntity.of(subject)
+            if group is None
+            else GroupScimAuthAccessTokenEntity.of(subject, group)
+        )
 
     def revoke(self, subject: ScimAccessToken, token: StoredToken, context: RequestContext) -> Revocation:
-        if subject.instance_level:
+        if subject.group is None:
             target, details = Target(INSTANCE_TARGET, subject.id), f"organization {subject.organization_id}"
         else:
-            target, details = Target(GROUP_TARGET, subject.id), f"group {subject.group_id}"
+            target, details = Target(GROUP_TARGET, subject.id), f"group {subject.group}"
         return reset_secret(token, self.prefixes[0], target, details)
