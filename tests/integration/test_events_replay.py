@@ -178,6 +178,7 @@ REVOCABLE_TOKEN_TYPES = [
         "gitlab_pipeline_trigger_token",
         "gitlab_incoming_email_token",
         "gitlab_feature_flag_client_token",
+        "gitlab_scim_oauth_token",
     )
 ]
 
@@ -279,6 +280,15 @@ EXPECTED: dict[str, Expected] = {
     "lookup-feature-flags-client-token.json": Expected("LookupFunction", 200, {"id": 1, "project_id": 10}),
     "lookup-gitlab-session.json": Expected("LookupFunction", 200, ALICE),
     "lookup-incoming-email-token.json": Expected("LookupFunction", 200, ALICE),
+    # GitLab's entities of the instance's SCIM token and of group 20's
+    "lookup-scim-access-token.json": Expected(
+        "LookupFunction",
+        200,
+        {"id": 1, "created_at": "2024-04-01T00:00:00.000Z", "group_id": None, "organization_id": 1},
+    ),
+    "lookup-group-scim-access-token.json": Expected(
+        "LookupFunction", 200, {"id": 1, "created_at": "2024-04-02T00:00:00.000Z", "group_id": 20}
+    ),
     # --- Lookup errors (spec §2, §3) --------------------------------------------------------------
     "lookup-no-credential.json": Expected("LookupFunction", 401, UNAUTHORIZED),
     "lookup-read-api-only.json": Expected("LookupFunction", 403, FORBIDDEN),

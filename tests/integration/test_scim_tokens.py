@@ -12,6 +12,7 @@ from admin_token_local.seed import SeedError, parse_seed
 from tests.integration.conftest import Api, Tables, call
 from tests.support import demo
 from tests.support.events import bulk_event
+from tests.support.revocation import RevocationApi, finding
 
 NOT_FOUND = {"message": {"error": "Not found"}}
 
@@ -107,6 +108,29 @@ def test_a_bulk_revoke_resets_both_kinds(db: Tables) -> None:
         "GroupScimAuthAccessToken",
         "ScimOauthAccessToken",
     ]
+
+
+# -- secret detection: GitLab's rule for SCIM tokens ---------------------------------------------
+
+
+def test_secret_detections_scim_rule_is_revocable_and_its_findings_are_reset_by_the_worker(
+    tables: dict[str, str], dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch, api: Api, db: Tables
+) -> None:
+    revocation = RevocationApi(dynamodb_endpoint, monkeypatch)
+    assert "gitleaks_rule_id_gitlab_scim_oauth_token" in revocation.types().body["types"]
+
+    answer = revocation.revoke([finding(demo.GROUP_SCIM, "gitlab_scim_oauth_token", "config/idp.yml:4")])
+
+    assert answer.status == 204
+    assert revocation.drain() == 1
+    assert api.lookup(demo.GROUP_SCIM).status == 404
+    [record] = db.audit_records()
+    assert (record["token_type"], record["entity_type"], record["action"], record["location"]) == (
+        "scim_access_token",
+        "GroupScimAuthAccessToken",
+        "reset",
+        "config/idp.yml:4",
+    )
 
 
 # -- the seed: GitLab's two tables, each with what its rows require ---------------------------------

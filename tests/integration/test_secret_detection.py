@@ -32,6 +32,7 @@ ALL_TYPES = [
     "gitleaks_rule_id_gitlab_pipeline_trigger_token",
     "gitleaks_rule_id_gitlab_incoming_email_token",
     "gitleaks_rule_id_gitlab_feature_flag_client_token",
+    "gitleaks_rule_id_gitlab_scim_oauth_token",
 ]
 UNAUTHORIZED = {"message": "401 Unauthorized"}
 FLAG_OFF = {"message": "'secret_detection_auto_revoke' feature flag is disabled"}
