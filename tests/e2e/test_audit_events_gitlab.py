@@ -29,6 +29,8 @@ REVOKED = [
     (demo.TRIGGER, "Ci::Trigger", 1),
     (demo.OAUTH_SECRET, "Doorkeeper::Application", 1),
     (demo.FLAGS_CLIENT, "Operations::FeatureFlagsClient", 1),
+    (demo.INSTANCE_SCIM, "ScimOauthAccessToken", 1),
+    (demo.GROUP_SCIM, "GroupScimAuthAccessToken", 1),
 ]
 
 
@@ -42,7 +44,7 @@ def serving() -> Iterator[ServeProcess]:
 
 @pytest.fixture(scope="module")
 def revoked(serving: ServeProcess) -> list[int]:
-    """Seven revokes over HTTP, as the demo administrator; their audit event ids, in order.
+    """Nine revokes over HTTP, as the demo administrator; their audit event ids, in order.
 
     A test that revokes more appends its ids, so every test knows the whole trail.
     """

@@ -137,26 +137,29 @@ def _path_values(case: schemathesis.Case) -> str:
     return "".join(values) + ("/" if any(value == "" for value in values) else "")
 
 
-# One token of each type, none of which another e2e test revokes (the headline revokes SHARED_RUNNER).
-EVERY_TYPE = {
-    "deploy_token": demo.PROJECT_DEPLOY,
-    "feed_token": demo.ALICE_FEED,
-    "personal_access_token": demo.ALICE_IMPERSONATION,
-    "oauth_application_secret": demo.OAUTH_SECRET,
-    "cluster_agent_token": demo.AGENT,
-    "runner_authentication_token": demo.PROJECT_RUNNER,
-    "pipeline_trigger_token": demo.TRIGGER,
-    "ci_job_token": demo.RUNNING_JOB,
-    "feature_flags_client_token": demo.FLAGS_CLIENT,
-    "gitlab_session": demo.ALICE_SESSION,
-    "incoming_email_token": demo.ALICE_INCOMING_EMAIL,
-}
+# One token of each type, none of which another e2e test revokes (the headline revokes SHARED_RUNNER),
+# and one of each entity a type answers (a SCIM token: the instance's or a group's).
+EVERY_ENTITY = [
+    ("deploy_token", demo.PROJECT_DEPLOY),
+    ("feed_token", demo.ALICE_FEED),
+    ("personal_access_token", demo.ALICE_IMPERSONATION),
+    ("oauth_application_secret", demo.OAUTH_SECRET),
+    ("cluster_agent_token", demo.AGENT),
+    ("runner_authentication_token", demo.PROJECT_RUNNER),
+    ("pipeline_trigger_token", demo.TRIGGER),
+    ("ci_job_token", demo.RUNNING_JOB),
+    ("feature_flags_client_token", demo.FLAGS_CLIENT),
+    ("gitlab_session", demo.ALICE_SESSION),
+    ("incoming_email_token", demo.ALICE_INCOMING_EMAIL),
+    ("scim_access_token", demo.INSTANCE_SCIM),
+    ("scim_access_token", demo.GROUP_SCIM),
+]
 
 
 @pytest.mark.parametrize("media_type", ["application/json", "application/x-www-form-urlencoded"])
-@pytest.mark.parametrize("token_type", list(EVERY_TYPE))
-def test_every_token_type_looks_up_as_documented(server: Server, token_type: str, media_type: str) -> None:
-    case = schema[PATH]["POST"].Case(body={"token": EVERY_TYPE[token_type]}, media_type=media_type)
+@pytest.mark.parametrize(("token_type", "token"), EVERY_ENTITY, ids=[token_type for token_type, _ in EVERY_ENTITY])
+def test_every_token_type_looks_up_as_documented(server: Server, token_type: str, token: str, media_type: str) -> None:
+    case = schema[PATH]["POST"].Case(body={"token": token}, media_type=media_type)
     response = case.call(base_url=server.url, headers={"PRIVATE-TOKEN": admin_token(server)}, timeout=30)
     CASES[("POST", response.status_code)] += 1
     assert response.status_code == 200, response.text
