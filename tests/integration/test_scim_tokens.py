@@ -44,8 +44,17 @@ def test_an_unknown_scim_token_is_not_found(api: Api) -> None:
     ("token", "other"), [(demo.INSTANCE_SCIM, demo.GROUP_SCIM), (demo.GROUP_SCIM, demo.INSTANCE_SCIM)]
 )
 def test_a_reset_answers_204_forgets_the_old_value_and_leaves_the_other_token(
-    api: Api, db: Tables, token: str, other: str
+    api: Api, db: Tables, monkeypatch: pytest.MonkeyPatch, token: str, other: str
 ) -> None:
+    from admin_token.digests import new_secret
+
+    generated: list[str] = []
+
+    def recorded(prefix: str) -> str:
+        generated.append(new_secret(prefix))
+        return generated[-1]
+
+    monkeypatch.setattr("admin_token.token_types.base.new_secret", recorded)
     described = api.lookup(token).body
 
     response = api.revoke(token)
@@ -61,6 +70,10 @@ def test_a_reset_answers_204_forgets_the_old_value_and_leaves_the_other_token(
         if item["token_type"] == "scim_access_token" and item["digest"] != token_digest(other)
     ]
     assert new_item["digest"] != token_digest(token)
+    # ... a value GitLab would issue: a SCIM token's prefix (the value itself is dropped at once)
+    [secret] = generated
+    assert secret.startswith("glsoat-")
+    assert new_item["digest"] == token_digest(secret)
     assert {key: new_item.get(key) for key in described if key != "created_at"} == {
         key: value for key, value in described.items() if key != "created_at"
     }
