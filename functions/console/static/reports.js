@@ -183,7 +183,8 @@ export function collect(tokens, source, findings) {
       tokens.set(secret, entry);
       added += 1;
     }
-    entry.locations.push({ source, file: finding.file, line: finding.line });
+    const seen = entry.locations.some((place) => place.source === source && place.file === finding.file && place.line === finding.line);
+    if (!seen) entry.locations.push({ source, file: finding.file, line: finding.line });
   }
   return { added, skipped, redacted };
 }

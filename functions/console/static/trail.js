@@ -188,8 +188,7 @@ export function setup() {
   for (const type of ENTITY_TYPES) $("trail-entity").append(el("option", { value: type, text: type }));
   $("trail-form").addEventListener("submit", (event) => {
     event.preventDefault();
-    $("event-detail").hidden = true;
-    page(filters(), true);
+    refresh();
   });
   $("load-more").addEventListener("click", () => next && page(next, false));
   $("event-close").addEventListener("click", () => {

@@ -1,0 +1,450 @@
+"""The incident console in a real headless Chromium (Debian's, `make browser`) against `serve`,
+used as a person would: sign in, paste, drop each report format, dry run, revoke, read the trail.
+
+One browser and one page for the module; the tests are its steps, in order, each building on the
+one before (as a person's session does). After every step, the administrator's token and every
+plaintext token the page was given must be nowhere but its memory: not in storage, cookies, the
+URL, the console or the page's text, and every request went to this origin with tokens only. Each
+step saves a screenshot under build/console-screenshots/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from admin_token_local.scanner_reports import read_report
+from tests.e2e.conftest import REPO_ROOT, ServeProcess, Server, plaintexts_in, start_serve
+from tests.support import demo
+from tests.support.plaintexts import DEMO_SEED, seed_plaintexts
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+expect = playwright_api.expect
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOTS = REPO_ROOT / "build" / "console-screenshots"
+EXAMPLES = REPO_ROOT / "examples"
+REPORTS = ["gitleaks.json", "trufflehog.jsonl", "gl-secret-detection-report.json"]
+XSS_NAME = "<img src=x onerror=alert(1)>.env"
+PASTED = (
+    "# .env left in a chat\n"
+    f"FEED_TOKEN={demo.ALICE_FEED}\n"
+    f"AGENT={demo.AGENT} (and again: {demo.AGENT})\n"
+    f"job token {demo.RUNNING_JOB}.\n"
+    "no token here: glpat- alone, xglpat-notthis\n"
+)
+TIMEOUT_MS = 60_000  # serve shares two cores with the rest of the suite
+
+
+@dataclass
+class Session:
+    """The browser page and what it did: console lines, page errors, dialogs, requests."""
+
+    page: Any
+    context: Any
+    server: Server
+    console: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    dialogs: list[str] = field(default_factory=list)
+    requests: list[tuple[str, str, str | None]] = field(default_factory=list)
+    given: set[str] = field(default_factory=set)  # every plaintext token the page was given
+    step: int = 0
+
+
+@pytest.fixture(scope="module")
+def serving() -> Iterator[ServeProcess]:
+    """A `serve` of this module's own: its revokes change the demo data."""
+    if not CHROMIUM.exists():
+        pytest.fail("no /usr/bin/chromium: run `make browser` (Debian's chromium package)")
+    serving = start_serve("--seed", str(DEMO_SEED), banner_lines=0)
+    yield serving
+    serving.stop()
+    assert plaintexts_in(serving.output_after_banner(), seed_plaintexts()) == []
+
+
+@pytest.fixture(scope="module")
+def session(serving: ServeProcess) -> Iterator[Session]:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with playwright_api.sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+        # A new, empty profile: nothing from an earlier run (storage, cookies, cache) is there.
+        context = playwright.chromium.launch_persistent_context(
+            profile,
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=FLAGS,
+            viewport={"width": 1280, "height": 900},
+            accept_downloads=True,
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        expect.set_options(timeout=TIMEOUT_MS)
+        page = context.pages[0] if context.pages else context.new_page()
+        state = Session(page, context, serving.server)
+        page.on("console", lambda message: state.console.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: state.errors.append(str(error)))
+
+        def on_dialog(dialog: Any) -> None:
+            state.dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
+        page.on("request", lambda request: state.requests.append((request.method, request.url, request.post_data)))
+        page.goto(serving.server.url + "/console")
+        yield state
+        context.close()
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_after_each_step(session: Session, request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    session.step += 1
+    name = request.node.name.removeprefix("test_")[:60]
+    session.page.screenshot(path=str(SCREENSHOTS / f"{session.step:02d}-{name}.png"), full_page=True)
+    secrets = {demo.ADMIN, *session.given}
+    kept = session.page.evaluate(
+        """async () => ({
+            local: JSON.stringify(Object.entries(localStorage)),
+            session: JSON.stringify(Object.entries(sessionStorage)),
+            cookie: document.cookie,
+            url: location.href,
+            databases: JSON.stringify(await indexedDB.databases()),
+            text: document.body.innerText,
+            title: document.title,
+        })"""
+    )
+    assert kept["local"] == "[]"
+    assert kept["session"] == "[]"
+    assert kept["cookie"] == ""
+    assert kept["databases"] == "[]"
+    assert session.context.cookies() == []
+    # The page's text shows hints only: no whole token, anywhere, ever.
+    for where in ("url", "text", "title"):
+        assert [secret for secret in secrets if secret in kept[where]] == [], where
+    assert [line for line in session.console if any(secret in line for secret in secrets)] == []
+    assert session.errors == []
+    assert session.dialogs == []
+    _requests_carry_tokens_only(session)
+
+
+def _requests_carry_tokens_only(session: Session) -> None:
+    """Every request went to this origin; a body holds a token to check (sign-in) or the tokens
+    to send, and nothing else from a report (no file name, no line, no other secret)."""
+    for method, url, body in session.requests:
+        assert url.startswith(session.server.url + "/"), url
+        if body is None:
+            continue
+        document = json.loads(body)
+        if url.endswith("/api/v4/admin/token"):
+            assert method == "POST"
+            assert set(document) == {"token"}
+        else:
+            assert (method, url) == ("POST", session.server.url + "/api/v4/admin/tokens/revoke")
+            assert set(document) == {"tokens", "dry_run"}
+            assert set(document["tokens"]) <= session.given
+
+
+def drop(session: Session, name: str, text: str) -> None:
+    """A file dropped on the drop zone, as a browser delivers it."""
+    session.page.evaluate(
+        """([name, text]) => {
+            const data = new DataTransfer();
+            data.items.add(new File([text], name, { type: "application/octet-stream" }));
+            const zone = document.getElementById("dropzone");
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+            }
+        }""",
+        [name, text],
+    )
+
+
+def rows(session: Session) -> list[dict[str, str]]:
+    """The results table as shown: one dict per row, by column label."""
+    found: list[dict[str, str]] = session.page.evaluate(
+        """() => [...document.querySelectorAll("#results tbody tr")].map((row) =>
+            Object.fromEntries([...row.cells].map((cell) => [cell.dataset.label, cell.innerText.trim()])))"""
+    )
+    return found
+
+
+def row_of(session: Session, hint_start: str) -> dict[str, str]:
+    [row] = [row for row in rows(session) if row["Token"].startswith(hint_start)]
+    return row
+
+
+def finish(session: Session, expected_rows: int) -> None:
+    """Wait until a dry run or revoke is done: every row shown, the buttons enabled again."""
+    expect(session.page.locator("#results-caption")).to_contain_text(f"of {expected_rows} tokens")
+    expect(session.page.locator("#clear")).to_be_enabled()
+    expect(session.page.locator("#export-csv")).to_be_enabled()
+
+
+def lookup(server: Server, token: str) -> tuple[int, Any]:
+    status, _, body = server.request("POST", "/api/v4/admin/token", body={"token": token},
+                                     headers={"PRIVATE-TOKEN": demo.ADMIN})  # fmt: skip
+    return status, body
+
+
+# -- the steps --------------------------------------------------------------------------------------
+
+
+def test_a_refused_token_shows_the_apis_message_and_nothing_else(session: Session) -> None:
+    page = session.page
+    for token, shown in (
+        (demo.NON_ADMIN, "403: 403 Forbidden"),
+        ("glpat-notARealTokenAtAll00", "401: 401 Unauthorized"),
+    ):
+        session.given.add(token)
+        page.fill("#signin-token", token)
+        page.press("#signin-token", "Enter")
+        expect(page.locator("#signin-error")).to_have_text(shown)
+        expect(page.locator("#triage")).to_be_hidden()
+        expect(page.locator("#signin-token")).to_have_value("")
+
+
+def test_signing_in_with_the_keyboard_alone(session: Session) -> None:
+    page = session.page
+    page.locator("#signin-token").focus()
+    page.keyboard.type(demo.ADMIN)
+    page.keyboard.press("Enter")
+    expect(page.locator("#triage")).to_be_visible()
+    expect(page.locator("#whoami")).to_contain_text("Signed in as user 1")
+    expect(page.locator("#signin-error")).to_have_text("")
+    # Focus moved on to the next thing to do.
+    assert page.evaluate("document.activeElement.id") == "paste"
+
+
+def test_pasted_text_gives_one_dry_run_row_per_distinct_token(session: Session) -> None:
+    page = session.page
+    session.given |= {demo.ALICE_FEED, demo.AGENT, demo.RUNNING_JOB}
+    page.fill("#paste", PASTED)
+    page.click("#paste-read")
+    expect(page.locator("#sources li")).to_have_text(["pasted text: text, 4 found, 3 new"])
+    page.click("#dry-run")
+    finish(session, 3)
+    assert {row["Token"]: row["Outcome"] for row in rows(session)} == {
+        "glft-…z8Jq": "would be reset",
+        "glagent-…2Vx8": "would be revoked",
+        "glcbt-…q7Ez": "refused: Unsupported token type",
+    }
+    assert row_of(session, "glagent-")["Found in"] == "pasted text — line 3"
+    expect(page.locator("#counts li")).to_have_text(["1 revoked", "1 reset", "1 refused"])
+    # A dry run changed nothing.
+    assert lookup(session.server, demo.AGENT)[1]["status"] == "active"
+
+
+def test_the_page_reads_reports_as_revoke_report_does(session: Session) -> None:
+    # The examples are the revoke-report tests' fixtures: the page's readers find the same.
+    for name in REPORTS:
+        text = (EXAMPLES / name).read_text(encoding="utf-8")
+        read = session.page.evaluate(
+            """async (text) => (await import(new URL("console/reports.js", document.baseURI))).readText(text)""", text
+        )
+        report = read_report(EXAMPLES / name)
+        assert read["format"] == report.format
+        assert [(f["file"], f["line"], f["secret"]) for f in read["findings"]] == [
+            (finding.file, finding.line, finding.secret) for finding in report.findings
+        ]
+
+
+def test_each_report_format_dropped_joins_the_same_tokens(session: Session) -> None:
+    page = session.page
+    expected: dict[str, int] = {}
+    for name in REPORTS:
+        report = read_report(EXAMPLES / name)
+        session.given |= {finding.secret for finding in report.findings if finding.secret.startswith(("gl", "_gitlab"))}
+        drop(session, name, (EXAMPLES / name).read_text(encoding="utf-8"))
+        expected[name] = len(report.findings)
+    lines = page.locator("#sources li")
+    expect(lines).to_have_count(4)
+    texts = lines.all_inner_texts()
+    assert texts[1].startswith(f"gitleaks.json: gitleaks report, {expected['gitleaks.json']} found")
+    assert texts[2].startswith(f"trufflehog.jsonl: trufflehog report, {expected['trufflehog.jsonl']} found")
+    gitlab = expected["gl-secret-detection-report.json"]
+    assert texts[3].startswith(f"gl-secret-detection-report.json: GitLab secret detection report, {gitlab} found")
+    assert all("skipped (no GitLab token prefix)" in text for text in texts[1:])
+    page.click("#dry-run")
+    distinct = len(session.given - {demo.ADMIN, demo.NON_ADMIN, "glpat-notARealTokenAtAll00"} | {demo.ALICE_PAT})
+    finish(session, distinct)
+    # The personal access token is in all three reports: one row, three places.
+    pat = row_of(session, "glpat-")
+    assert pat["Outcome"] == "would be revoked"
+    assert pat["Found in"].count("\n") == 2
+    assert row_of(session, "glrt-")["Target"] == "runner 2 (and 2 it owns)"
+    assert row_of(session, "glrt-")["Outcome"] == "would be deleted"
+    assert row_of(session, "_gitlab_session=")["Outcome"] == "would be deleted"
+
+
+def test_rows_filter_by_outcome_and_type(session: Session) -> None:
+    page = session.page
+    total = len(rows(session))
+    page.select_option("#filter-outcome", "refused")
+    assert [row["Type"] for row in rows(session)] == ["ci_job_token"]
+    page.select_option("#filter-outcome", "")
+    page.select_option("#filter-type", "runner_authentication_token")
+    assert [row["Token"] for row in rows(session)] == ["glrt-…s9Fy"]
+    page.select_option("#filter-type", "")
+    assert len(rows(session)) == total
+
+
+def test_revoke_confirms_in_numbers_and_kinds_then_shows_each_outcome(session: Session) -> None:
+    page = session.page
+    server = session.server
+    # Leave the personal access token out: unselect it.
+    page.get_by_label("Revoke glpat-…7Xe1").uncheck()
+    page.click("#revoke")
+    dialog = page.locator("#confirm")
+    expect(dialog).to_be_visible()
+    summary = page.locator("#confirm-summary").inner_text()
+    assert "1 runner will be deleted" in summary
+    assert "1 session will be deleted" in summary
+    assert "1 token will be revoked" in summary  # the cluster agent token
+    assert "1 trigger will be expired" in summary
+    # Cancel first: nothing happens.
+    page.keyboard.press("Escape")
+    expect(dialog).to_be_hidden()
+    assert lookup(server, demo.PROJECT_RUNNER)[0] == 200
+    page.click("#revoke")
+    page.click("#confirm-go")
+    total = len(rows(session))
+    finish(session, total)
+    expect(page.locator("#results-caption")).not_to_contain_text("dry run")
+    runner = row_of(session, "glrt-")
+    assert runner["Outcome"] == "deleted"
+    assert runner["Audit event"].isdigit()
+    assert row_of(session, "glagent-")["Outcome"] == "revoked"
+    assert row_of(session, "glft-")["Outcome"] == "reset"
+    assert row_of(session, "glpat-")["Outcome"] == "would be revoked"  # not selected, not sent
+    # The state, through the API.
+    assert lookup(server, demo.PROJECT_RUNNER)[0] == 404
+    assert lookup(server, demo.AGENT)[1]["status"] == "revoked"
+    assert lookup(server, demo.ALICE_PAT)[1]["active"] is True
+    status, _, event = server.request("GET", f"/api/v4/audit_events/{runner['Audit event']}",
+                                      headers={"PRIVATE-TOKEN": demo.ADMIN})  # fmt: skip
+    assert status == 200
+    assert event["details"]["token_type"] == "runner_authentication_token"
+
+
+def test_export_as_csv_and_json_holds_hints_only(session: Session) -> None:
+    page = session.page
+    with page.expect_download() as download:
+        page.click("#export-csv")
+    csv_text = Path(download.value.path()).read_text(encoding="utf-8")
+    with page.expect_download() as download:
+        page.click("#export-json")
+    document = json.loads(Path(download.value.path()).read_text(encoding="utf-8"))
+    shown = len(rows(session))
+    assert len(csv_text.strip().splitlines()) == shown + 1
+    assert csv_text.startswith("token_hint,token_type,target,outcome,")
+    assert len(document["results"]) == shown
+    runner = next(result for result in document["results"] if result["token_type"] == "runner_authentication_token")
+    assert runner["outcome"] == "deleted"
+    assert isinstance(runner["audit_event_id"], int)
+    for secret in session.given | {demo.ADMIN}:
+        assert secret not in csv_text
+        assert secret not in json.dumps(document)
+
+
+def test_the_trail_lists_filters_pages_and_opens_events_and_charts_revokes(session: Session) -> None:
+    page = session.page
+    # Three more revokes, through the API, so that the trail is more than one page of 5.
+    for token in (demo.PROJECT_DEPLOY, demo.GROUP_DEPLOY, demo.FLAGS_CLIENT):
+        status, _, _ = session.server.request("DELETE", "/api/v4/admin/token", body={"token": token},
+                                              headers={"PRIVATE-TOKEN": demo.ADMIN})  # fmt: skip
+        assert status == 204
+    status, _, events = session.server.request("GET", "/api/v4/audit_events?per_page=100",
+                                               headers={"PRIVATE-TOKEN": demo.ADMIN})  # fmt: skip
+    assert status == 200
+    assert len(events) > 5
+    page.click("nav >> text=Trail")
+    page.select_option("#trail-per-page", "5")
+    page.click("#trail-form button[type=submit]")
+    body = page.locator("#events tbody tr")
+    expect(body).to_have_count(5)
+    expect(page.locator("#load-more")).to_be_visible()
+    page.click("#load-more")
+    expect(body).to_have_count(min(10, len(events)))
+    ids = [int(text) for text in page.locator("#events tbody tr td:first-child").all_inner_texts()]
+    assert ids == [event["id"] for event in events][: len(ids)]  # newest first, no gap, no repeat
+    # A filter.
+    page.select_option("#trail-type", "runner_authentication_token")
+    page.click("#trail-form button[type=submit]")
+    expect(body).to_have_count(1)
+    expect(body.first).to_contain_text("runner_authentication_token")
+    # An event's detail.
+    body.first.get_by_role("button", name=re.compile("Open event")).click()
+    detail = page.locator("#event-fields")
+    expect(detail).to_contain_text("details.action")
+    expect(detail).to_contain_text("deleted")
+    # The chart: today's bars add up to today's revokes, by type.
+    bars = page.eval_on_selector_all(
+        "#chart rect.bar", "(bars) => bars.map((bar) => [bar.dataset.day, bar.dataset.type, Number(bar.dataset.count)])"
+    )
+    by_type: dict[str, int] = {}
+    for event in events:
+        by_type[event["details"]["token_type"]] = by_type.get(event["details"]["token_type"], 0) + 1
+    assert {bar_type: count for _, bar_type, count in bars} == by_type
+    assert page.locator("#chart-legend li").count() == len(by_type)
+    assert page.locator("#chart svg").get_attribute("aria-label").startswith(f"{len(events)} revokes")
+
+
+def test_a_file_name_or_location_holding_html_shows_as_text_and_runs_nothing(session: Session) -> None:
+    page = session.page
+    session.given.add(demo.ALICE_INCOMING_EMAIL)
+    page.click("#clear")
+    text_file = {"name": XSS_NAME, "mimeType": "text/plain", "buffer": f"MAIL={demo.ALICE_INCOMING_EMAIL}\n".encode()}
+    page.set_input_files("#report-file", files=[text_file])
+    report = [{"Secret": demo.ALICE_INCOMING_EMAIL, "File": XSS_NAME, "StartLine": 2}]
+    drop(session, "gitleaks-xss.json", json.dumps(report))
+    expect(page.locator("#sources li")).to_have_count(2)
+    assert page.locator("#sources li").first.inner_text() == f"{XSS_NAME}: text, 1 found, 1 new"
+    page.click("#dry-run")
+    finish(session, 1)
+    assert row_of(session, "glimt-")["Found in"] == f"{XSS_NAME} — line 1\ngitleaks-xss.json — {XSS_NAME}:2"
+    assert page.locator("img").count() == 0
+    assert page.evaluate("typeof window.alert") == "function"
+    # No dialog opened (the autouse check asserts none did), and no error ran.
+
+
+def test_readable_at_400_pixels_wide(session: Session) -> None:
+    page = session.page
+    page.set_viewport_size({"width": 400, "height": 900})
+    wider = page.evaluate(
+        """() => [...document.body.querySelectorAll("*")]
+            .filter((node) => node.getBoundingClientRect().right > 400.5)
+            .map((node) => `${node.tagName} ${node.id} ${node.textContent.slice(0, 40)}`)"""
+    )
+    assert wider == []
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    label = page.locator("#results tbody td[data-label=Outcome]").first
+    assert label.bounding_box()["width"] <= 400
+    page.locator("#paste").scroll_into_view_if_needed()
+
+
+def test_signing_out_forgets_the_token_and_what_was_read(session: Session) -> None:
+    page = session.page
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.click("#sign-out")
+    expect(page.locator("#signin")).to_be_visible()
+    expect(page.locator("#triage")).to_be_hidden()
+    assert page.locator("#results tbody tr").count() == 0
+    signed_in = page.evaluate("""async () => (await import(new URL("console/api.js", document.baseURI))).signedIn()""")
+    assert signed_in is False
