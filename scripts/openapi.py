@@ -3,6 +3,9 @@
     .venv/bin/python scripts/openapi.py           # (re)write openapi.json at the repo root
     .venv/bin/python scripts/openapi.py --check   # exit 1 with a diff when openapi.json is stale
 
+Both also write (check) functions/console/openapi.json, the copy ConsoleFunction serves at
+GET /api/v4/admin/openapi.json.
+
 Each function's `app.get_openapi_schema()` describes its one route (from the route's decorator
 arguments, see `admin_token.openapi`); Powertools' `OpenAPIMerge` makes them one document, as
 all functions sit behind one REST API.

@@ -117,7 +117,9 @@ def _nothing_kept_after_each_step(session: Session, request: pytest.FixtureReque
     yield
     session.step += 1
     name = request.node.name.removeprefix("test_")[:60]
-    session.page.screenshot(path=str(SCREENSHOTS / f"{session.step:02d}-{name}.png"), full_page=True)
+    # The whole page, unless a long table makes it too tall to be worth the time.
+    whole = session.page.evaluate("document.documentElement.scrollHeight") < 8000
+    session.page.screenshot(path=str(SCREENSHOTS / f"{session.step:02d}-{name}.png"), full_page=whole)
     secrets = {demo.ADMIN, *session.given}
     kept = session.page.evaluate(
         """async () => ({
@@ -195,6 +197,13 @@ def finish(session: Session, expected_rows: int) -> None:
     expect(session.page.locator("#results-caption")).to_contain_text(f"of {expected_rows} tokens")
     expect(session.page.locator("#clear")).to_be_enabled()
     expect(session.page.locator("#export-csv")).to_be_enabled()
+
+
+def readme_picture(session: Session, selector: str, name: str) -> None:
+    """A small picture of a section, as docs/ holds for the README (copied from the artifacts by hand)."""
+    session.page.locator(selector).scroll_into_view_if_needed()
+    session.page.evaluate(f"document.querySelector({json.dumps(selector)}).scrollIntoView()")
+    session.page.screenshot(path=str(SCREENSHOTS / name), type="jpeg", quality=70)
 
 
 def lookup(server: Server, token: str) -> tuple[int, Any]:
@@ -333,6 +342,7 @@ def test_revoke_confirms_in_numbers_and_kinds_then_shows_each_outcome(session: S
     assert row_of(session, "glagent-")["Outcome"] == "revoked"
     assert row_of(session, "glft-")["Outcome"] == "reset"
     assert row_of(session, "glpat-")["Outcome"] == "would be revoked"  # not selected, not sent
+    readme_picture(session, "#triage", "console-triage.jpg")
     # The state, through the API.
     assert lookup(server, demo.PROJECT_RUNNER)[0] == 404
     assert lookup(server, demo.AGENT)[1]["status"] == "revoked"
@@ -404,6 +414,7 @@ def test_the_trail_lists_filters_pages_and_opens_events_and_charts_revokes(sessi
     assert {bar_type: count for _, bar_type, count in bars} == by_type
     assert page.locator("#chart-legend li").count() == len(by_type)
     assert page.locator("#chart svg").get_attribute("aria-label").startswith(f"{len(events)} revokes")
+    readme_picture(session, "#trail", "console-trail.jpg")
 
 
 def test_a_file_name_or_location_holding_html_shows_as_text_and_runs_nothing(session: Session) -> None:
@@ -437,6 +448,45 @@ def test_readable_at_400_pixels_wide(session: Session) -> None:
     label = page.locator("#results tbody td[data-label=Outcome]").first
     assert label.bounding_box()["width"] <= 400
     page.locator("#paste").scroll_into_view_if_needed()
+
+
+def test_past_1000_tokens_a_progress_bar_counts_the_calls_and_failed_rows_can_be_retried(session: Session) -> None:
+    page = session.page
+    fakes = [f"glpat-consoleBulk{number:07d}" for number in range(1500)]
+    session.given |= set(fakes)
+    page.click("#clear")
+    drop(session, "leak.env", "".join(f"TOKEN_{number}={fake}\n" for number, fake in enumerate(fakes)))
+    expect(page.locator("#input-status")).to_have_text("1500 distinct tokens ready for a dry run.")
+    answered: list[int] = []
+
+    def first_call_unavailable(route: Any) -> None:
+        # The API's own answer when its storage is briefly unavailable (docs/contract.md).
+        if not answered:
+            answered.append(503)
+            body = json.dumps({"message": "Storage temporarily unavailable, retry later"})
+            route.fulfill(status=503, body=body, headers={"Content-Type": "application/json", "Retry-After": "1"})
+        else:
+            answered.append(0)
+            route.continue_()
+
+    page.route("**/api/v4/admin/tokens/revoke", first_call_unavailable)
+    try:
+        page.click("#dry-run")
+        finish(session, 1500)
+        expect(page.locator("#progress-box")).to_be_visible()
+        expect(page.locator("#progress-text")).to_have_text("2 of 2 calls")
+        expect(page.locator("#counts li")).to_have_text(["500 not found", "1000 failed"])
+        expect(page.locator("#triage-error")).to_have_text(
+            "A call was refused: Storage temporarily unavailable, retry later"
+        )
+        page.click("#retry")
+        expect(page.locator("#counts li")).to_have_text(["1500 not found"])
+        expect(page.locator("#retry")).to_be_disabled()
+        expect(page.locator("#revoke")).to_be_disabled()  # nothing would change
+    finally:
+        page.unroute("**/api/v4/admin/tokens/revoke")
+    assert answered == [503, 0, 0]
+    page.click("#clear")
 
 
 def test_signing_out_forgets_the_token_and_what_was_read(session: Session) -> None:

@@ -7,6 +7,7 @@ import { $, clear, download, el, setText } from "./dom.js";
 import { collect, knownPrefix, readFile, readText, ReportError, TEXT } from "./reports.js";
 
 const PER_CALL = 1000; // the bulk endpoint's limit
+const ROWS_SHOWN = 1000; // a table of every row of a 10,000-token leak would stall the page
 const MAX_BODY = 200_000; // under its 256 KiB, with room for the JSON around the tokens
 const CHANGES = ["deleted", "revoked", "reset", "expired"];
 const OUTCOMES = [...CHANGES, "already_revoked", "not_found", "unsupported", "refused", "invalid", "duplicate", "failed"];
@@ -159,8 +160,10 @@ export function render() {
   const outcome = $("filter-outcome").value;
   const type = $("filter-type").value;
   const shown = rows.filter((row) => (!outcome || row.outcome === outcome) && (!type || row.type === type));
-  setText("results-caption", `${shown.length} of ${rows.length} tokens${phase === "dry" ? " (dry run: nothing changed yet)" : ""}`);
-  for (const row of shown) body.append(rowElement(row));
+  const limited = shown.length > ROWS_SHOWN ? `; the first ${ROWS_SHOWN} shown, filter or export for the rest` : "";
+  const dry = phase === "dry" ? " (dry run: nothing changed yet)" : "";
+  setText("results-caption", `${shown.length} of ${rows.length} tokens${dry}${limited}`);
+  body.append(...shown.slice(0, ROWS_SHOWN).map(rowElement));
 }
 
 function fillFilter(select, values) {
