@@ -19,14 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import BrowserContext, Dialog, FilePayload, Page, Request, Route, expect, sync_playwright
 
 from admin_token_local.scanner_reports import read_report
 from tests.e2e.conftest import REPO_ROOT, ServeProcess, Server, plaintexts_in, start_serve
 from tests.support import demo
 from tests.support.plaintexts import DEMO_SEED, seed_plaintexts
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-expect = playwright_api.expect
 
 pytestmark = pytest.mark.e2e
 
@@ -59,8 +57,8 @@ TIMEOUT_MS = 60_000  # serve shares two cores with the rest of the suite
 class Session:
     """The browser page and what it did: console lines, page errors, dialogs, requests."""
 
-    page: Any
-    context: Any
+    page: Page
+    context: BrowserContext
     server: Server
     console: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
@@ -84,7 +82,7 @@ def serving() -> Iterator[ServeProcess]:
 @pytest.fixture(scope="module")
 def session(serving: ServeProcess) -> Iterator[Session]:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with playwright_api.sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
+    with sync_playwright() as playwright, tempfile.TemporaryDirectory() as profile:
         # A new, empty profile: nothing from an earlier run (storage, cookies, cache) is there.
         context = playwright.chromium.launch_persistent_context(
             profile,
@@ -101,12 +99,16 @@ def session(serving: ServeProcess) -> Iterator[Session]:
         page.on("console", lambda message: state.console.append(f"{message.type}: {message.text}"))
         page.on("pageerror", lambda error: state.errors.append(str(error)))
 
-        def on_dialog(dialog: Any) -> None:
+        def on_dialog(dialog: Dialog) -> None:
             state.dialogs.append(dialog.message)
             dialog.dismiss()
 
         page.on("dialog", on_dialog)
-        page.on("request", lambda request: state.requests.append((request.method, request.url, request.post_data)))
+
+        def on_request(request: Request) -> None:
+            state.requests.append((request.method, request.url, request.post_data))
+
+        page.on("request", on_request)
         page.goto(serving.server.url + "/console")
         yield state
         context.close()
@@ -245,7 +247,10 @@ def test_pasted_text_gives_one_dry_run_row_per_distinct_token(session: Session) 
     page = session.page
     session.given |= {demo.ALICE_FEED, demo.AGENT, demo.RUNNING_JOB}
     page.fill("#paste", PASTED)
-    page.click("#paste-read")
+    # From the text box, the keyboard reaches the button that reads it.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "paste-read"
+    page.keyboard.press("Enter")
     expect(page.locator("#sources li")).to_have_text(["pasted text: text, 4 found, 3 new"])
     page.click("#dry-run")
     finish(session, 3)
@@ -413,7 +418,9 @@ def test_the_trail_lists_filters_pages_and_opens_events_and_charts_revokes(sessi
         by_type[event["details"]["token_type"]] = by_type.get(event["details"]["token_type"], 0) + 1
     assert {bar_type: count for _, bar_type, count in bars} == by_type
     assert page.locator("#chart-legend li").count() == len(by_type)
-    assert page.locator("#chart svg").get_attribute("aria-label").startswith(f"{len(events)} revokes")
+    described = page.locator("#chart svg").get_attribute("aria-label")
+    assert described is not None
+    assert described.startswith(f"{len(events)} revokes")
     readme_picture(session, "#trail", "console-trail.jpg")
 
 
@@ -421,7 +428,11 @@ def test_a_file_name_or_location_holding_html_shows_as_text_and_runs_nothing(ses
     page = session.page
     session.given.add(demo.ALICE_INCOMING_EMAIL)
     page.click("#clear")
-    text_file = {"name": XSS_NAME, "mimeType": "text/plain", "buffer": f"MAIL={demo.ALICE_INCOMING_EMAIL}\n".encode()}
+    text_file: FilePayload = {
+        "name": XSS_NAME,
+        "mimeType": "text/plain",
+        "buffer": f"MAIL={demo.ALICE_INCOMING_EMAIL}\n".encode(),
+    }
     page.set_input_files("#report-file", files=[text_file])
     report = [{"Secret": demo.ALICE_INCOMING_EMAIL, "File": XSS_NAME, "StartLine": 2}]
     drop(session, "gitleaks-xss.json", json.dumps(report))
@@ -445,8 +456,9 @@ def test_readable_at_400_pixels_wide(session: Session) -> None:
     )
     assert wider == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
-    label = page.locator("#results tbody td[data-label=Outcome]").first
-    assert label.bounding_box()["width"] <= 400
+    box = page.locator("#results tbody td[data-label=Outcome]").first.bounding_box()
+    assert box is not None
+    assert box["x"] + box["width"] <= 400
     page.locator("#paste").scroll_into_view_if_needed()
 
 
@@ -459,7 +471,7 @@ def test_past_1000_tokens_a_progress_bar_counts_the_calls_and_failed_rows_can_be
     expect(page.locator("#input-status")).to_have_text("1500 distinct tokens ready for a dry run.")
     answered: list[int] = []
 
-    def first_call_unavailable(route: Any) -> None:
+    def first_call_unavailable(route: Route) -> None:
         # The API's own answer when its storage is briefly unavailable (docs/contract.md).
         if not answered:
             answered.append(503)

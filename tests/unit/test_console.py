@@ -28,7 +28,8 @@ def get(path: str) -> dict[str, Any]:
     event = proxy_event("GET")
     event["path"] = path
     event["resource"] = path
-    result: dict[str, Any] = lambda_handler(event, FakeLambdaContext("ConsoleFunction", 256, 10))
+    context: Any = FakeLambdaContext("ConsoleFunction", 256, 10)
+    result: dict[str, Any] = lambda_handler(event, context)
     return result
 
 
