@@ -399,7 +399,20 @@ def test_the_trail_lists_filters_pages_and_opens_events_and_charts_revokes(sessi
     expect(body).to_have_count(min(10, len(events)))
     ids = [int(text) for text in page.locator("#events tbody tr td:first-child").all_inner_texts()]
     assert ids == [event["id"] for event in events][: len(ids)]  # newest first, no gap, no repeat
-    # A filter.
+    # The filters: a date range that ends before today holds none of today's revokes; an entity
+    # type, an author and today's date narrow the list to the runner's.
+    today = events[0]["created_at"][:10]
+    page.select_option("#trail-per-page", "100")
+    page.fill("#trail-before", "2020-01-01")
+    page.click("#trail-form button[type=submit]")
+    expect(body).to_have_count(0)
+    page.fill("#trail-after", today)
+    page.fill("#trail-before", today)
+    page.fill("#trail-author", "1")
+    page.select_option("#trail-entity", "Ci::Runner")
+    page.click("#trail-form button[type=submit]")
+    expect(body).to_have_count(1)
+    page.select_option("#trail-entity", "")
     page.select_option("#trail-type", "runner_authentication_token")
     page.click("#trail-form button[type=submit]")
     expect(body).to_have_count(1)
