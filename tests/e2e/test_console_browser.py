@@ -514,6 +514,20 @@ def test_past_1000_tokens_a_progress_bar_counts_the_calls_and_failed_rows_can_be
     page.click("#clear")
 
 
+def test_the_administrators_own_token_is_left_unselected(session: Session) -> None:
+    page = session.page
+    session.given |= {demo.ADMIN, demo.GROUP_RUNNER}
+    page.fill("#paste", f"{demo.ADMIN}\n{demo.GROUP_RUNNER}\n")
+    page.click("#paste-read")
+    page.click("#dry-run")
+    finish(session, 2)
+    own = row_of(session, "glpat-")
+    assert own["Outcome"] == "would be revoked (the token you signed in with: not selected, sent last if you select it)"
+    expect(page.get_by_label("Revoke glpat-…5Lm3")).not_to_be_checked()
+    expect(page.get_by_label("Revoke glrt-…b3Ne")).to_be_checked()
+    page.click("#clear")
+
+
 def test_signing_out_forgets_the_token_and_what_was_read(session: Session) -> None:
     page = session.page
     page.set_viewport_size({"width": 1280, "height": 900})

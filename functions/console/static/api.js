@@ -16,6 +16,11 @@ export function signedIn() {
   return token !== null;
 }
 
+// Whether a token is the one signed in with (compared here: the token never leaves this module).
+export function isOwnToken(candidate) {
+  return token !== null && candidate === token;
+}
+
 export function forget() {
   token = null;
 }

@@ -2,7 +2,7 @@
 // A token's plaintext stays in this module's memory (it must be sent to be revoked) and is never
 // shown: rows show the API's hint.
 
-import { ApiError, bulkRevoke } from "./api.js";
+import { ApiError, bulkRevoke, isOwnToken } from "./api.js";
 import { $, clear, download, el, setText } from "./dom.js";
 import { collect, knownPrefix, readFile, readText, ReportError, TEXT } from "./reports.js";
 
@@ -44,6 +44,7 @@ function outcomeText(row) {
   else if (outcome === "already_revoked") text = row.revokedAt ? `already revoked (${row.revokedAt})` : "already revoked";
   else text = outcome.replace("_", " ");
   if (row.message && !CHANGES.includes(outcome)) text += `: ${row.message}`;
+  if (row.own && row.phase === "dry") text += " (the token you signed in with: not selected, sent last if you select it)";
   return text;
 }
 
@@ -240,6 +241,7 @@ async function dryRun() {
     secret: entry.secret,
     locations: entry.locations,
     hint: hintOf(entry.secret),
+    own: isOwnToken(entry.secret),
     type: "",
     outcome: "failed",
     selected: false,
@@ -248,7 +250,8 @@ async function dryRun() {
   setBusy(true);
   try {
     await send(rows, true);
-    for (const row of rows) row.selected = CHANGES.includes(row.outcome);
+    // The administrator's own token is left out unless chosen: revoking it ends this session.
+    for (const row of rows) row.selected = CHANGES.includes(row.outcome) && !row.own;
   } finally {
     setBusy(false);
   }
@@ -269,7 +272,8 @@ function openConfirm() {
 async function revoke(list) {
   setBusy(true);
   try {
-    await send(list, false);
+    // The signed-in token last: every other token is revoked before this session ends.
+    await send([...list.filter((row) => !row.own), ...list.filter((row) => row.own)], false);
     phase = "done";
     for (const row of rows) row.selected = false;
   } finally {
@@ -285,7 +289,7 @@ async function retry() {
   setBusy(true);
   try {
     await send(failed, dry);
-    if (dry) for (const row of failed) row.selected = CHANGES.includes(row.outcome);
+    if (dry) for (const row of failed) row.selected = CHANGES.includes(row.outcome) && !row.own;
   } finally {
     setBusy(false);
   }
