@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 import tempfile
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -422,15 +423,13 @@ def test_the_trail_lists_filters_pages_and_opens_events_and_charts_revokes(sessi
     detail = page.locator("#event-fields")
     expect(detail).to_contain_text("details.action")
     expect(detail).to_contain_text("deleted")
-    # The chart: today's bars add up to today's revokes, by type.
+    # The chart: one bar segment per day and type, as many revokes as the API's events say.
     bars = page.eval_on_selector_all(
         "#chart rect.bar", "(bars) => bars.map((bar) => [bar.dataset.day, bar.dataset.type, Number(bar.dataset.count)])"
     )
-    by_type: dict[str, int] = {}
-    for event in events:
-        by_type[event["details"]["token_type"]] = by_type.get(event["details"]["token_type"], 0) + 1
-    assert {bar_type: count for _, bar_type, count in bars} == by_type
-    assert page.locator("#chart-legend li").count() == len(by_type)
+    per_day_and_type = Counter((event["created_at"][:10], event["details"]["token_type"]) for event in events)
+    assert {(day, bar_type): count for day, bar_type, count in bars} == per_day_and_type
+    assert page.locator("#chart-legend li").count() == len({bar_type for _, bar_type in per_day_and_type})
     described = page.locator("#chart svg").get_attribute("aria-label")
     assert described is not None
     assert described.startswith(f"{len(events)} revokes")
