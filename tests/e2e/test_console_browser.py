@@ -474,6 +474,23 @@ def test_readable_at_400_pixels_wide(session: Session) -> None:
     page.locator("#paste").scroll_into_view_if_needed()
 
 
+def test_a_file_that_cannot_be_read_or_is_another_kind_of_report_says_so(session: Session) -> None:
+    page = session.page
+    page.click("#clear")
+    binary: FilePayload = {"name": "core.dump", "mimeType": "application/octet-stream", "buffer": b"\xff\xfe\x00\x81"}
+    page.set_input_files("#report-file", files=[binary])
+    page.fill("#paste", json.dumps({"scan": {"type": "sast"}, "vulnerabilities": [{"raw_source_code_extract": "x"}]}))
+    page.click("#paste-read")
+    expect(page.locator("#sources li")).to_have_text(
+        [
+            "core.dump: cannot be read: not UTF-8 text",
+            "pasted text: a GitLab sast report, not a secret detection report",
+        ]
+    )
+    expect(page.locator("#dry-run")).to_be_disabled()  # nothing to send
+    page.click("#clear")
+
+
 def test_past_1000_tokens_a_progress_bar_counts_the_calls_and_failed_rows_can_be_retried(session: Session) -> None:
     page = session.page
     fakes = [f"glpat-consoleBulk{number:07d}" for number in range(1500)]

@@ -211,7 +211,14 @@ function status(text) {
 }
 
 function addSource(name, text) {
-  const read = readText(text);
+  let read;
+  try {
+    read = readText(text);
+  } catch (error) {
+    if (!(error instanceof ReportError)) throw error;
+    $("sources").append(el("li", { class: "error", text: `${name}: ${error.message}` }));
+    return;
+  }
   const counted = collect(tokens, name, read.findings);
   const described = read.format === TEXT ? "text" : `${read.format} report`;
   const parts = [`${name}: ${described}, ${read.findings.length} found, ${counted.added} new`];
@@ -228,12 +235,15 @@ function addSource(name, text) {
 }
 
 async function readDropped(file) {
+  let text;
   try {
-    addSource(file.name, await readFile(file));
+    text = await readFile(file);
   } catch (error) {
     if (!(error instanceof ReportError)) throw error;
     $("sources").append(el("li", { class: "error", text: `${file.name}: ${error.message}` }));
+    return;
   }
+  addSource(file.name, text);
 }
 
 async function dryRun() {
