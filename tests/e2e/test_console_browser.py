@@ -434,6 +434,41 @@ def test_the_trail_lists_filters_pages_and_opens_events_and_charts_revokes(sessi
     assert described is not None
     assert described.startswith(f"{len(events)} revokes")
     readme_picture(session, "#trail", "console-trail.jpg")
+    # Several days and types: bars stack per day, scaled to the busiest day (4 revokes).
+    drawn = page.evaluate(
+        """async () => {
+            const trail = await import(new URL("console/trail.js", document.baseURI));
+            const days = ["2026-11-01", "2026-11-02", "2026-11-03"];
+            const counts = new Map([
+                [days[0], new Map([["feed_token", 2]])],
+                [days[1], new Map()],
+                [days[2], new Map([["personal_access_token", 3], ["feed_token", 1]])],
+            ]);
+            trail.drawChart({ days, counts, complete: false });
+            return {
+                bars: [...document.querySelectorAll("#chart rect.bar")].map((bar) => [
+                    bar.dataset.day,
+                    bar.dataset.type,
+                    Number(bar.getAttribute("y")),
+                    Number(bar.getAttribute("height")),
+                ]),
+                caption: document.getElementById("chart-caption").textContent,
+            };
+        }"""
+    )
+    heights = {(day, bar_type): height for day, bar_type, _, height in drawn["bars"]}
+    assert set(heights) == {
+        ("2026-11-01", "feed_token"),
+        ("2026-11-03", "feed_token"),
+        ("2026-11-03", "personal_access_token"),
+    }
+    unit = heights[("2026-11-03", "feed_token")]
+    assert heights[("2026-11-01", "feed_token")] == pytest.approx(2 * unit)
+    assert heights[("2026-11-03", "personal_access_token")] == pytest.approx(3 * unit)
+    tops = {(day, bar_type): top for day, bar_type, top, _ in drawn["bars"]}
+    # Types stack in the registry's order: the feed token (2nd) at the bottom, the PAT (3rd) on it.
+    assert tops[("2026-11-03", "personal_access_token")] + 3 * unit == pytest.approx(tops[("2026-11-03", "feed_token")])
+    assert drawn["caption"].endswith("6 in all (the first 5,000 only)")
 
 
 def test_a_file_name_or_location_holding_html_shows_as_text_and_runs_nothing(session: Session) -> None:

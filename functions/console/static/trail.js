@@ -110,7 +110,7 @@ async function revokesPerDay() {
   return { days, counts, complete };
 }
 
-function drawChart({ days, counts, complete }) {
+export function drawChart({ days, counts, complete }) {
   const box = $("chart");
   const legend = $("chart-legend");
   clear(box);
