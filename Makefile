@@ -14,7 +14,12 @@ SAM := $(SAM_VENV)/bin/sam
 PYENV_RUNTIME := $(shell pyenv versions --bare 2>/dev/null | grep -m1 '^3\.13')
 SAM_BUILD_ENV := $(if $(PYENV_RUNTIME),PYENV_VERSION=$(PYENV_RUNTIME))
 
-.PHONY: install run test lint typecheck cfn-lint openapi openapi-check unit integration e2e bench validate build clean
+# The browser tests (tests/e2e/test_console_browser.py) drive the operating system's Chromium:
+# installed from Debian's packages once (as root, as in CI; else through sudo), then left as it is.
+CHROMIUM := /usr/bin/chromium
+AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: install browser run test lint typecheck cfn-lint openapi openapi-check unit integration e2e bench validate build clean
 
 install: $(STAMP)
 
@@ -27,11 +32,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
 	touch $(STAMP)
 
+browser: $(CHROMIUM)
+
+$(CHROMIUM):
+	$(AS_ROOT) apt-get update -qq
+	$(AS_ROOT) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
 run: install
 	$(BIN)/admin-token-api serve --host $(HOST) --port $(PORT)
 
 # One worker per core; a test module stays on one worker (module-scoped servers start once).
-test: install lint typecheck cfn-lint
+test: install browser lint typecheck cfn-lint
 	$(BIN)/pytest -n auto --dist loadfile
 
 lint: install
@@ -57,7 +68,7 @@ unit: install
 integration: install
 	$(BIN)/pytest tests/integration
 
-e2e: install
+e2e: install browser
 	$(BIN)/pytest tests/e2e
 
 # bench_drain.py: one POST of 10,000 findings drained by the local worker (several minutes a run).

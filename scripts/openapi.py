@@ -3,6 +3,9 @@
     .venv/bin/python scripts/openapi.py           # (re)write openapi.json at the repo root
     .venv/bin/python scripts/openapi.py --check   # exit 1 with a diff when openapi.json is stale
 
+Both also write (check) functions/console/openapi.json, the copy ConsoleFunction serves at
+GET /api/v4/admin/openapi.json.
+
 Each function's `app.get_openapi_schema()` describes its one route (from the route's decorator
 arguments, see `admin_token.openapi`); Powertools' `OpenAPIMerge` makes them one document, as
 all functions sit behind one REST API.
@@ -18,6 +21,8 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OPENAPI_JSON = REPO_ROOT / "openapi.json"
+# ConsoleFunction serves the document at GET /api/v4/admin/openapi.json: a copy packaged with it.
+CONSOLE_COPY = REPO_ROOT / "functions" / "console" / "openapi.json"
 
 # As on Lambda: the layer on the path, the functions importable as `functions.<name>.app`.
 for entry in (REPO_ROOT / "layers" / "admin_token", REPO_ROOT):
@@ -41,15 +46,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, default=OPENAPI_JSON, help="default: openapi.json at the repo root")
     args = parser.parse_args(argv)
     expected = generate()
+    outputs = [args.output] + ([CONSOLE_COPY] if args.output == OPENAPI_JSON else [])
     if not args.check:
-        args.output.write_text(expected, encoding="utf-8")
-        print(f"wrote {args.output}")
+        for output in outputs:
+            output.write_text(expected, encoding="utf-8")
+            print(f"wrote {output}")
         return 0
-    current = args.output.read_text(encoding="utf-8") if args.output.exists() else ""
+    return max(_check(output, expected) for output in outputs)
+
+
+def _check(output: Path, expected: str) -> int:
+    current = output.read_text(encoding="utf-8") if output.exists() else ""
     if current == expected:
-        print(f"{args.output} is up to date")
+        print(f"{output} is up to date")
         return 0
-    name = args.output.name
+    name = output.name
     diff = difflib.unified_diff(
         current.splitlines(keepends=True),
         expected.splitlines(keepends=True),
@@ -57,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         tofile=f"{name} (generated)",
     )
     sys.stdout.writelines(diff)
-    print(f"\n{args.output} is stale: run `.venv/bin/python scripts/openapi.py`", file=sys.stderr)
+    print(f"\n{output} is stale: run `.venv/bin/python scripts/openapi.py`", file=sys.stderr)
     return 1
 
 

@@ -50,6 +50,8 @@ APPCONFIG_VARIABLES = ("APPCONFIG_APPLICATION", "APPCONFIG_ENVIRONMENT", "APPCON
 # `invoke` only: the value the local pre-shared token secret holds, so that an event's
 # `Authorization` can match it. Without it the value is fresh, as `serve`'s always is.
 REVOCATION_TOKEN_VARIABLE = "ADMIN_TOKEN_API_REVOCATION_TOKEN"
+# The incident console's page, when the template routes it (ConsoleFunction): `serve` prints its URL.
+CONSOLE_PATH = "/console"
 
 
 class CliError(Exception):
@@ -449,6 +451,8 @@ def _serve(args: argparse.Namespace) -> int:
                 # Fresh at every start, for GitLab's secret_detection_token_revocation_token.
                 for value in functions.revocation.secret_values.values():
                     print(f"token revocation API pre-shared token: {value}", flush=True)
+                if any(route.path == CONSOLE_PATH for route in gateway.routes):
+                    print(f"incident console: {gateway.url}{CONSOLE_PATH}", flush=True)
                 # Event.wait with a timeout lets the signal handlers run promptly on the main thread.
                 while not stop.wait(0.5):
                     pass

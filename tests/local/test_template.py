@@ -64,6 +64,7 @@ def test_function_ids() -> None:
         "RevokeFunction",
         "RevocationWorkerFunction",
         "AuditEventsFunction",
+        "ConsoleFunction",
     ]
 
 
@@ -175,6 +176,10 @@ def test_api_routes() -> None:
         Route("POST", "/api/v4/admin/tokens/revoke", "RevokeFunction", "/api/v4/admin/tokens/revoke", "v1"),
         Route("GET", "/api/v4/audit_events", "AuditEventsFunction", "/api/v4/audit_events", "v1"),
         Route("GET", "/api/v4/audit_events/{id}", "AuditEventsFunction", "/api/v4/audit_events/{id}", "v1"),
+        Route("GET", "/", "ConsoleFunction", "/", "v1"),
+        Route("GET", "/api/v4/admin/openapi.json", "ConsoleFunction", "/api/v4/admin/openapi.json", "v1"),
+        Route("GET", "/console", "ConsoleFunction", "/console", "v1"),
+        Route("GET", "/console/{asset}", "ConsoleFunction", "/console/{asset}", "v1"),
     ]
 
 

@@ -38,4 +38,4 @@ def test_a_function_imports_no_pydantic_and_no_openapi_models(function: str) -> 
 
 
 def test_every_function_is_probed() -> None:
-    assert FUNCTIONS == ["audit_events", "lookup", "revocation_worker", "revoke"]
+    assert FUNCTIONS == ["audit_events", "console", "lookup", "revocation_worker", "revoke"]
