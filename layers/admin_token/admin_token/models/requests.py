@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qs
 
 from admin_token.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from admin_token.json_body import parse_json_object
 
 MAX_BODY_BYTES: Final = 64 * 1024
 MAX_FORM_FIELDS: Final = 100
@@ -151,7 +151,7 @@ def _fields_from_body(content_type: str | None, body: str | None, base64_encoded
         return _fields_from_form(text)
     # No content type at all: most API clients that send JSON forget it, so read it as JSON.
     if media_type in ("", "application/json") or media_type.endswith("+json"):
-        return json_object(text)
+        return parse_json_object(text)
     raise UnsupportedMediaType("content type must be application/json or application/x-www-form-urlencoded")
 
 
@@ -177,32 +177,6 @@ def _body_bytes(body: str | None, base64_encoded: bool, limit: int) -> bytes:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError) as error:
         raise InvalidRequest("request body is not valid base64") from error
-
-
-class _HugeInteger:
-    """A JSON integer longer than Python parses: still a number, so never a token."""
-
-    def __repr__(self) -> str:
-        return "HUGE_INTEGER"
-
-
-def _json_int(digits: str) -> int | _HugeInteger:
-    # int() refuses more digits than sys.get_int_max_str_digits() (a ValueError that would
-    # read as "not valid JSON"); it checks the length first, so refusing costs nothing.
-    try:
-        return int(digits)
-    except ValueError:
-        return _HugeInteger()
-
-
-def json_object(text: str) -> dict[str, Any]:
-    try:
-        document = json.loads(text, parse_int=_json_int)
-    except (ValueError, RecursionError) as error:  # RecursionError: hostile nesting depth
-        raise InvalidRequest("request body is not valid JSON") from error
-    if not isinstance(document, dict):
-        raise InvalidRequest("request body must be a JSON object")
-    return document
 
 
 def _fields_from_form(text: str) -> dict[str, Any]:
@@ -268,7 +242,7 @@ def parse_bulk_revoke_request(
         media_type = (_header(headers, "content-type") or "").split(";", 1)[0].strip().lower()
         if media_type not in ("", "application/json") and not media_type.endswith("+json"):
             raise UnsupportedMediaType("content type must be application/json")
-        document = json_object(text) if text.strip() else {}
+        document = parse_json_object(text) if text.strip() else {}
     except InvalidRequest as problem:
         return refused(problem)
     return BulkRevokeRequest(
