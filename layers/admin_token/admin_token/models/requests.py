@@ -36,6 +36,7 @@ class TokenRequest:
     problem: InvalidRequest | None = None
     dry_run: Any = ABSENT  # ABSENT, or whatever the body held under "dry_run"
     source_ip: str | None = None  # API Gateway's requestContext.identity.sourceIp, for the audit trail
+    form: bool = False  # the body was form-encoded, where every value is a string
 
     @property
     def candidate(self) -> str | None:
@@ -57,15 +58,19 @@ class TokenRequest:
 
     def check_dry_run(self) -> bool:
         """Checked with the token: absent is a real revoke; JSON booleans, or "true"/"false" in a form."""
-        return dry_run_flag(self.dry_run)
+        return dry_run_flag(self.dry_run, form=self.form)
 
 
-def dry_run_flag(value: Any) -> bool:
+def dry_run_flag(value: Any, *, form: bool = False) -> bool:
+    """A JSON boolean; the strings "true"/"false" only in a form, which has no other way to say it.
+
+    In JSON, `"false"` is a string where a boolean belongs: ambiguous, so refused, never a revoke.
+    """
     if value is ABSENT:
         return False
     if isinstance(value, bool):
         return value
-    if value in ("true", "false"):
+    if form and value in ("true", "false"):
         return bool(value == "true")
     raise InvalidRequest("dry_run is invalid")
 
@@ -134,19 +139,20 @@ def parse_token_request(
     if "token" in query:
         problem = InvalidRequest("token must be sent in the request body")
         return TokenRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
+    media_type = (_header(headers, "content-type") or "").split(";", 1)[0].strip().lower()
+    form = media_type == "application/x-www-form-urlencoded"
     try:
-        fields = _fields_from_body(_header(headers, "content-type"), body, base64_encoded)
+        fields = _fields_from_body(media_type, body, base64_encoded)
     except InvalidRequest as problem:
         return TokenRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
     token, dry_run = fields.get("token", ABSENT), fields.get("dry_run", ABSENT)
-    return TokenRequest(credential, token, request_id, dry_run=dry_run, source_ip=source_ip)
+    return TokenRequest(credential, token, request_id, dry_run=dry_run, source_ip=source_ip, form=form)
 
 
-def _fields_from_body(content_type: str | None, body: str | None, base64_encoded: bool) -> Mapping[str, Any]:
+def _fields_from_body(media_type: str, body: str | None, base64_encoded: bool) -> Mapping[str, Any]:
     text = body_text(body, base64_encoded, MAX_BODY_BYTES)
     if not text.strip():
         return {}
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type == "application/x-www-form-urlencoded":
         return _fields_from_form(text)
     # No content type at all: most API clients that send JSON forget it, so read it as JSON.
