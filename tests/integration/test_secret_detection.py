@@ -350,3 +350,16 @@ def test_a_crash_mid_batch_loses_nothing_and_revokes_nothing_twice(
     revocation.drain()
     assert revocation.queued() == []
     assert len(db.audit_records()) == 4  # each once
+
+
+def test_the_bots_events_are_found_by_its_author_id(revocation: RevocationApi) -> None:
+    from tests.integration.conftest import call
+    from tests.support.events import proxy_event
+
+    assert revocation.revoke(leak()[:1]).status == 204
+    revocation.drain()
+    event = proxy_event("GET", headers={"PRIVATE-TOKEN": demo.ADMIN}, query={"author_id": "-1"})
+    event["path"] = event["resource"] = "/api/v4/audit_events"
+    response = call("AuditEventsFunction", event)
+    assert response.status == 200
+    assert [audit["author_id"] for audit in response.body] == [-1]

@@ -113,6 +113,9 @@ def test_a_cursor_round_trips(below: int) -> None:
         ({"entity_type": "Runner", "entity_id": "x"}, "entity_type"),
         ({"entity_id": "x", "author_id": "y"}, "entity_id"),
         ({"author_id": "0"}, "author_id"),
+        ({"author_id": "-0"}, "author_id"),
+        ({"author_id": "--1"}, "author_id"),
+        ({"author_id": "-"}, "author_id"),
         ({"token_type": "PersonalAccessToken"}, "token_type"),
         ({"per_page": "0", "cursor": "!"}, "per_page"),
         ({"page": "2"}, "page"),
@@ -144,6 +147,11 @@ def test_any_parameters_parse_or_name_a_parameter(parameters: dict[str, list[str
     assert 1 <= asked.per_page <= 100
     assert asked.query.min_id >= 1
     assert asked.query.max_id <= MAX_ID
+
+
+@pytest.mark.parametrize("author_id", [-1, -2])
+def test_authors_with_no_user_record_have_negative_ids_and_can_be_filtered_on(author_id: int) -> None:
+    assert parse(author_id=str(author_id)).query.author_id == author_id
 
 
 @pytest.mark.parametrize(("value", "parsed"), [("1", 1), ("007", 7), (str(2**53), 2**53), ("9" * 19, int("9" * 19))])

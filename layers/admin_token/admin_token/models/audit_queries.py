@@ -64,7 +64,7 @@ def parse_audit_query(parameters: Mapping[str, Sequence[str]], token_types: froz
     if entity_type is not None and entity_type not in ENTITY_CLASS_NAMES:
         raise InvalidRequest("entity_type is invalid")
     entity_id = _optional_id(parameters, "entity_id")
-    author_id = _optional_id(parameters, "author_id")
+    author_id = _optional_author_id(parameters)
     token_type = _optional(parameters, "token_type")
     if token_type is not None and token_type not in token_types:
         raise InvalidRequest("token_type is invalid")
@@ -131,6 +131,14 @@ def _optional_id(parameters: Mapping[str, Sequence[str]], name: str) -> int | No
     if not _ID.fullmatch(value) or int(value) == 0:
         raise InvalidRequest(f"{name} is invalid")
     return int(value)
+
+
+def _optional_author_id(parameters: Mapping[str, Sequence[str]]) -> int | None:
+    """A user's id, or a negative one: authors with no user record (GitLab Security Bot's -1)."""
+    value = _optional(parameters, "author_id")
+    if value is not None and value.startswith("-") and _ID.fullmatch(value[1:]) and int(value[1:]) != 0:
+        return -int(value[1:])
+    return _optional_id(parameters, "author_id")
 
 
 def _per_page(value: str | None) -> int:
