@@ -148,7 +148,8 @@ def accept_findings(request: FindingsRequest) -> int:
     configuration = load_configuration()
     if not configuration.flag(AUTO_REVOKE_FLAG, SECURITY_BOT_CONTEXT):
         raise FeatureDisabled(AUTO_REVOKE_FLAG)
-    findings = request.check_findings(list(RULE_TYPES))
+    # Only what GET /v1/revocable_token_types lists now: a type it does not list is refused, not queued.
+    findings = request.check_findings(revocable_token_types(configuration))
     messages: dict[str, RevocationMessage] = {}
     unmatched = not_revocable = 0
     for finding in findings:
