@@ -188,14 +188,23 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
     """Revoke one queued finding, as GitLab Security Bot; the outcome (`deleted`, `not_found`...).
 
     A refusal or a token no longer found is an outcome: the message is done. A storage fault
-    raises, and the message alone is retried.
+    raises, and the message alone is retried. So does the kill switch: with
+    `secret_detection_auto_revoke` off (or the configuration unreadable) nothing is revoked and
+    `FeatureDisabled` (or `ConfigurationUnavailable`) keeps the message for later.
     """
     store = store or default_store()
     token_type = BY_NAME[message.token_type]
+    configuration = load_configuration()
+    # Checked before every revoke, not only when the finding was queued: an operator turning the
+    # flag off in a flood stops what is already queued too.
+    if not configuration.flag(AUTO_REVOKE_FLAG, SECURITY_BOT_CONTEXT):
+        metrics.add_metric(name="SecretDetection_held", unit=MetricUnit.Count, value=1)
+        logger.warning("Auto-revoke is off: queued finding kept", extra={"token_type": token_type.name})
+        raise FeatureDisabled(AUTO_REVOKE_FLAG)
     context = RequestContext(
         now=datetime.now(UTC),
         gitlab_url=os.environ.get("GITLAB_URL", "https://gitlab.example.com"),
-        configuration=load_configuration(),
+        configuration=configuration,
         caller=SECURITY_BOT_CONTEXT,
     )
     try:
