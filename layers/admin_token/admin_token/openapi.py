@@ -521,7 +521,11 @@ AUDIT_EVENTS_PARAMETERS: Final[list[dict[str, Any]]] = [
         "entity_type", {"type": "string", "enum": sorted(ENTITY_CLASS_NAMES)}, "GitLab class of what changed."
     ),
     _query_parameter("entity_id", _ID_SCHEMA, "Id of what changed (with `entity_type`, one record's events)."),
-    _query_parameter("author_id", _ID_SCHEMA, "Events by this administrator."),
+    _query_parameter(
+        "author_id",
+        {"type": "integer"},
+        "Events by this administrator; a negative id is an author with no user record (`-1`: GitLab Security Bot).",
+    ),
     _query_parameter("token_type", {"type": "string", "enum": sorted(BY_NAME)}, "Events of this token type."),
     _query_parameter(
         "per_page",
