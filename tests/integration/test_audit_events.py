@@ -345,6 +345,58 @@ def test_other_parameters_are_kept_in_the_next_link(audit: AuditTable) -> None:
     assert next_query(last_page) is None
 
 
+def test_page_numbers_read_what_link_reads_each_event_once(audit: AuditTable) -> None:
+    # Scripts page GitLab with page=N (offset pagination, its default)
+    for i in range(45):
+        audit.event(T0 + timedelta(seconds=i), entity_id=i + 1)
+    by_link, _ = read_all(per_page=10)
+    by_number: list[dict[str, Any]] = []
+    for page in range(1, 6):
+        response = list_events(page=page, per_page=10)
+        assert response.status == 200, response.body
+        assert response.headers["X-Page"] == str(page)
+        assert response.headers["X-Prev-Page"] == ("" if page == 1 else str(page - 1))
+        assert response.headers["X-Next-Page"] == ("" if page == 5 else str(page + 1))
+        by_number += response.body
+    assert [event["id"] for event in by_number] == [event["id"] for event in by_link]
+    assert len({event["id"] for event in by_number}) == 45
+    assert list_events(page=6, per_page=10).body == []
+
+
+def test_a_page_numbers_link_goes_on_by_cursor_past_the_depth_page_numbers_reach(audit: AuditTable) -> None:
+    for i in range(5):
+        audit.event(T0 + timedelta(seconds=i), entity_id=i + 1)
+    response = list_events(page=2, per_page=2, entity_type="Ci::Runner")
+    query = next_query(response)
+    assert query is not None
+    assert "page" not in query
+    assert query["entity_type"] == "Ci::Runner"
+    rest = list_events(**query)
+    assert [event["entity_id"] for event in response.body + rest.body] == [3, 2, 1]
+
+
+def test_a_page_beyond_the_documented_depth_is_400_saying_to_follow_link(audit: AuditTable) -> None:
+    audit.event(T0)
+    response = list_events(page=11, per_page=100)
+    assert response.status == 400
+    assert response.body["error"].startswith("page is invalid: page numbers reach the first 1000 events")
+    assert 'follow the Link header (rel="next")' in response.body["error"]
+
+
+def test_page_numbers_with_a_sparse_filter_still_skip_exactly(
+    audit: AuditTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each read examines at most 4 events here, so a page of matches takes several reads.
+    from admin_token.storage import dynamodb_audit
+
+    monkeypatch.setattr(dynamodb_audit, "MAX_EXAMINED", 4)
+    monkeypatch.setattr(dynamodb_audit, "EXAMINED_PER_QUERY", 2)
+    for i in range(12):
+        audit.event(T0 + timedelta(seconds=i), entity_id=i + 1, author=AUDITOR if i % 3 == 0 else ROOT)
+    pages = [list_events(page=page, per_page=2, author_id=AUDITOR.id).body for page in (1, 2, 3)]
+    assert [[event["entity_id"] for event in page] for page in pages] == [[10, 7], [4, 1], []]
+
+
 def test_the_next_link_is_built_from_the_apis_own_domain_and_the_requests_path(audit: AuditTable) -> None:
     for i in range(2):
         audit.event(T0 + timedelta(seconds=i))
@@ -682,7 +734,7 @@ BAD = [
     ("cursor", "eyJpZF9iZWxvdyI6InNvbWV0aGluZyJ9"),  # {"id_below":"something"}
     ("cursor", "eyJpZF9iZWxvdyI6MH0"),  # {"id_below":0}
     ("cursor", "W10"),  # []
-    ("page", "2"),
+    ("page", "0"),
 ]
 
 

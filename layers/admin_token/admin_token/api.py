@@ -36,7 +36,7 @@ from admin_token.errors import (
     UnsupportedMediaType,
     UnsupportedTokenType,
 )
-from admin_token.models.audit_queries import CURSOR, PER_PAGE, AuditEventsRequest
+from admin_token.models.audit_queries import CURSOR, PAGE, PER_PAGE, AuditEventsRequest
 from admin_token.models.findings import FindingsRequest, parse_findings_request, revocation_credential
 from admin_token.models.requests import (
     BulkRevokeRequest,
@@ -373,8 +373,12 @@ def query_parameters(raw_event: Mapping[str, Any]) -> dict[str, Sequence[str]]:
 
 
 def audit_events_listed(page: AuditEventsPage, raw_event: Mapping[str, Any]) -> Response[Any]:
-    """A page of events, with GitLab's keyset pagination headers."""
+    """A page of events, with GitLab's keyset pagination headers (and its offset ones for `page=N`)."""
     headers = {PER_PAGE_HEADER: str(page.per_page)}
+    if page.page is not None:
+        headers["X-Page"] = str(page.page)
+        headers["X-Prev-Page"] = str(page.page - 1) if page.page > 1 else ""
+        headers["X-Next-Page"] = str(page.next_page) if page.next_page is not None else ""
     if page.next_cursor is not None:
         headers["Link"] = f'<{next_page_url(raw_event, page.next_cursor, page.per_page)}>; rel="next"'
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=page.events, headers=headers)
@@ -406,7 +410,7 @@ def next_page_url(raw_event: Mapping[str, Any], cursor: str, per_page: int) -> s
     kept = [
         (name, value)
         for name, values in query_parameters(raw_event).items()
-        if name not in (CURSOR, PER_PAGE)
+        if name not in (CURSOR, PER_PAGE, PAGE)  # the cursor says where the next page starts
         for value in values
     ]
     query = urlencode([(CURSOR, cursor), (PER_PAGE, str(per_page)), *kept])
