@@ -93,3 +93,20 @@ def test_a_finding_held_past_5_receives_waits_in_the_dead_letter_queue_for_a_red
         revocation.sqs.delete_message(QueueUrl=revocation.dlq_url, ReceiptHandle=message["ReceiptHandle"])
     assert revocation.drain() == 1
     assert [record["author_id"] for record in db.audit_records()] == [-1]
+
+
+def test_a_finding_met_with_the_configuration_unreadable_is_kept_not_revoked_by_default(
+    revocation: RevocationApi, appconfig: Any, db: Tables
+) -> None:
+    # Powertools would answer the flag's default here; the worker reads a validated snapshot, or nothing.
+    from admin_token.config import reset_configuration_cache
+
+    body = queue_runner(revocation)
+    reset_configuration_cache()
+    appconfig.set_available(False)
+    try:
+        assert len(run_once(revocation)["batchItemFailures"]) == 1
+    finally:
+        appconfig.set_available(True)
+    assert db.audit_records() == []
+    assert revocation.queued() == [json.loads(body)]
