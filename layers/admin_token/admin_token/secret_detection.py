@@ -149,7 +149,8 @@ def accept_findings(request: FindingsRequest) -> int:
     configuration = load_configuration()
     if not configuration.flag(AUTO_REVOKE_FLAG, SECURITY_BOT_CONTEXT):
         raise FeatureDisabled(AUTO_REVOKE_FLAG)
-    findings = request.check_findings(list(RULE_TYPES))
+    # Only what GET /v1/revocable_token_types lists now: a type it does not list is refused, not queued.
+    findings = request.check_findings(revocable_token_types(configuration))
     messages: dict[str, RevocationMessage] = {}
     unmatched = not_revocable = 0
     for finding in findings:
@@ -188,14 +189,23 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
     """Revoke one queued finding, as GitLab Security Bot; the outcome (`deleted`, `not_found`...).
 
     A refusal or a token no longer found is an outcome: the message is done. A storage fault
-    raises, and the message alone is retried.
+    raises, and the message alone is retried. So does the kill switch: with
+    `secret_detection_auto_revoke` off (or the configuration unreadable) nothing is revoked and
+    `FeatureDisabled` (or `ConfigurationUnavailable`) keeps the message for later.
     """
     store = store or default_store()
     token_type = BY_NAME[message.token_type]
+    configuration = load_configuration()
+    # Checked before every revoke, not only when the finding was queued: an operator turning the
+    # flag off in a flood stops what is already queued too.
+    if not configuration.flag(AUTO_REVOKE_FLAG, SECURITY_BOT_CONTEXT):
+        metrics.add_metric(name="SecretDetection_held", unit=MetricUnit.Count, value=1)
+        logger.warning("Auto-revoke is off: queued finding kept", extra={"token_type": token_type.name})
+        raise FeatureDisabled(AUTO_REVOKE_FLAG)
     context = RequestContext(
         now=datetime.now(UTC),
         gitlab_url=os.environ.get("GITLAB_URL", "https://gitlab.example.com"),
-        configuration=load_configuration(),
+        configuration=configuration,
         caller=SECURITY_BOT_CONTEXT,
     )
     try:
