@@ -12,6 +12,7 @@ from typing import Final
 
 from admin_token.audit_ids import next_audit_id, timestamp_of
 from admin_token.models.records import User
+from admin_token.outcomes import CHANGES
 from admin_token.storage.base import AuditRecord
 
 # Token type -> the GitLab class of the record a revoke of it changes (`entity_type`).
@@ -33,7 +34,7 @@ TARGET_ENTITY_TYPES: Final[dict[str, str]] = {"group_scim_auth_access_token": "G
 ENTITY_CLASS_NAMES: Final = frozenset(ENTITY_TYPES.values()) | frozenset(TARGET_ENTITY_TYPES.values())
 
 # What an audit record says was done: a change, never `already_revoked` (nothing is written then).
-ACTIONS: Final = ("revoked", "reset", "deleted", "expired")
+ACTIONS: Final = CHANGES
 # Older spellings of the same actions, as the revoke path once named them.
 _ACTION_ALIASES: Final = {"revoke": "revoked", "reset": "reset", "delete": "deleted", "expire": "expired"}
 

@@ -34,25 +34,13 @@ from admin_token.errors import (
 from admin_token.models.requests import BulkRevokeRequest
 from admin_token.models.results import RevokeOutcome
 from admin_token.observability import logger, metrics
+from admin_token.outcomes import BULK_OUTCOMES, DUPLICATE, FAILED, INVALID, NOT_FOUND, REFUSED, UNSUPPORTED
 from admin_token.service import Identified, _audit_record, _tombstone_for, _typed, carry_out, remembered
 from admin_token.storage import RecordKey, StoredToken, TokenStore
 from admin_token.storage.dynamodb import default_store
 from admin_token.token_types import match_token_type
 from admin_token.token_types.base import Found, RequestContext, TokenType
 
-OUTCOMES = (
-    "revoked",
-    "reset",
-    "deleted",
-    "expired",
-    "already_revoked",
-    "not_found",
-    "unsupported",
-    "refused",
-    "invalid",
-    "duplicate",
-    "failed",
-)
 # Transactions in flight at once: enough to hide DynamoDB's latency, few enough that one bulk
 # request does not throttle the tables for everyone else.
 PARALLEL_REVOKES = 16
@@ -132,9 +120,9 @@ def bulk_revoke(request: BulkRevokeRequest, store: TokenStore | None = None) -> 
         if element.duplicate_of is not None:
             first = elements[element.duplicate_of]
             element.token_type = first.token_type
-            element.answer("duplicate", None, duplicate_of=element.duplicate_of)
+            element.answer(DUPLICATE, None, duplicate_of=element.duplicate_of)
     results = [element.result for element in elements]
-    summary = dict.fromkeys(OUTCOMES, 0)
+    summary = dict.fromkeys(BULK_OUTCOMES, 0)
     for result in results:
         summary[result["outcome"]] += 1
     for outcome, count in summary.items():
@@ -165,7 +153,7 @@ def _elements(tokens: list[Any], configuration: Configuration) -> list[Element]:
         element = Element(index)
         elements.append(element)
         if not isinstance(value, str):
-            element.answer("invalid", 400)
+            element.answer(INVALID, 400)
             continue
         element.token = value
         element.token_type = match_token_type(value, configuration)
@@ -176,7 +164,7 @@ def _elements(tokens: list[Any], configuration: Configuration) -> list[Element]:
             continue
         first_index[value] = index
         if element.token_type is None:
-            element.answer("unsupported", 422)
+            element.answer(UNSUPPORTED, 422)
             continue
         element.digest = token_digest(value)
     return elements
@@ -190,7 +178,7 @@ def _answer_unknown(element: Element, stored: Mapping[str, StoredToken], store: 
         # What the single call answers: 404 with the tombstone's headers, or a dry run's 200.
         _answer_outcome(element, remembered(tombstone, dry_run=dry_run), status=200 if dry_run else 404)
     else:
-        element.answer("not_found", 404)
+        element.answer(NOT_FOUND, 404)
 
 
 def _revoke_one(
@@ -207,12 +195,12 @@ def _revoke_one(
     token_type = element.token_type
     assert token_type is not None  # only typed elements are sent here
     if not budget.allows(SECONDS_PER_ELEMENT):
-        element.answer("failed", 503, retryable=True, message="Time budget exhausted before this token")
+        element.answer(FAILED, 503, retryable=True, message="Time budget exhausted before this token")
         return
     found = Found(token, records)
     subject = token_type.resolve(found, context)
     if subject is None:
-        element.answer("not_found", 404)
+        element.answer(NOT_FOUND, 404)
         return
     identified = Identified(caller, context, token_type, found, subject)
     try:
@@ -226,15 +214,15 @@ def _revoke_one(
             dry_run=dry_run,
         )
     except RevokeRefused as refused:
-        element.answer("refused", 400, message=refused.reason)
+        element.answer(REFUSED, 400, message=refused.reason)
     except TokenNotFound as not_found:
         # Lost a race to a revoke that made the token unknown.
         if not_found.tombstone is not None:
             _answer_outcome(element, remembered(not_found.tombstone, dry_run=dry_run), status=404)
         else:
-            element.answer("not_found", 404)
+            element.answer(NOT_FOUND, 404)
     except (StorageUnavailable, ConcurrentModification):
-        element.answer("failed", 503, retryable=True, message="Storage temporarily unavailable, retry later")
+        element.answer(FAILED, 503, retryable=True, message="Storage temporarily unavailable, retry later")
     else:
         status = 200 if dry_run else 204
         _answer_outcome(element, outcome, status=status)

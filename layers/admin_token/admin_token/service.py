@@ -30,6 +30,7 @@ from admin_token.errors import (
 from admin_token.models.requests import TokenRequest
 from admin_token.models.results import RevokeOutcome
 from admin_token.observability import logger, metrics
+from admin_token.outcomes import ALREADY_REVOKED
 from admin_token.storage import (
     AuditIdTaken,
     AuditRecord,
@@ -42,7 +43,7 @@ from admin_token.storage import (
 from admin_token.storage.base import FORGETTING_CHANGES
 from admin_token.storage.dynamodb import default_store
 from admin_token.token_types import match_token_type
-from admin_token.token_types.base import ALREADY_REVOKED, Found, RequestContext, Revocation, Target, TokenType
+from admin_token.token_types.base import Found, RequestContext, Revocation, Target, TokenType
 
 # A revoke that loses a race re-plans against the winner's state; more than this is a livelock.
 MAX_REVOKE_ATTEMPTS = 3

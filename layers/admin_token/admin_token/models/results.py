@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from admin_token.token_types.base import Action, Target
+from admin_token.outcomes import ALREADY_REVOKED, Action
+from admin_token.token_types.base import Target
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class RevokeOutcome:
 
     @property
     def changed(self) -> bool:
-        return self.action != "already_revoked"
+        return self.action != ALREADY_REVOKED
 
     def to_json(self) -> dict[str, Any]:
         """A dry run's body."""

@@ -6,13 +6,14 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 from admin_token.config import CallerContext, Configuration
 from admin_token.digests import new_secret, token_digest
 from admin_token.errors import RevokeRefused
 from admin_token.models.entities import Entity, UserEntity
 from admin_token.models.records import Record, Runner, User
+from admin_token.outcomes import ALREADY_REVOKED, Action
 from admin_token.storage import Change, RecordKey, ReplaceTokenSecret, StoredToken
 from admin_token.storage.items import runner_from_item, user_from_item
 
@@ -53,10 +54,6 @@ class Found:
 
     def record(self, model: type[R]) -> R:
         return model.from_attributes(self.token.attributes)
-
-
-Action = Literal["revoked", "reset", "deleted", "expired", "already_revoked"]
-ALREADY_REVOKED: Action = "already_revoked"
 
 
 @dataclass(frozen=True)
