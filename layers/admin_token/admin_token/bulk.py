@@ -10,7 +10,6 @@ never touches another's.
 from __future__ import annotations
 
 import contextvars
-import os
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -94,12 +93,7 @@ def bulk_revoke(request: BulkRevokeRequest, store: TokenStore | None = None) -> 
         for key in element.token_type.references(token)
     }
     records = store.get_records(sorted(references, key=lambda key: (key.kind, key.id))) if references else {}
-    context = RequestContext(
-        now=now,
-        gitlab_url=os.environ.get("GITLAB_URL", "https://gitlab.example.com"),
-        configuration=configuration,
-        caller=caller.context,
-    )
+    context = RequestContext.at(now, configuration, caller.context)
 
     work: list[tuple[Element, StoredToken]] = []
     for element in distinct:

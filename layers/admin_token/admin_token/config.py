@@ -44,6 +44,8 @@ EXPIRE_TRIGGERS_FLAG = "token_api_expire_pipeline_triggers"
 ADMIN_MODE_SETTING = "admin_mode"
 PAT_PREFIX_SETTING = "personal_access_token_prefix"
 AUTO_REVOKE_FLAG = "secret_detection_auto_revoke"  # kill switch of POST /v1/revoke_tokens
+GITLAB_URL_VARIABLE: Final = "GITLAB_URL"
+DEFAULT_GITLAB_URL: Final = "https://gitlab.example.com"  # template.yaml's GitLabUrl default
 
 BOOLEAN_FLAGS: Final = (REVOKE_FLAG, EXPIRE_TRIGGERS_FLAG, ADMIN_MODE_SETTING, AUTO_REVOKE_FLAG)
 STRING_SETTINGS: Final = (PAT_PREFIX_SETTING,)
@@ -238,6 +240,11 @@ def _source() -> _LastKnownGood:
         boto3_client=client,
     )
     return _LastKnownGood(cast(StoreProvider, store))
+
+
+def gitlab_url() -> str:
+    """The GitLab instance's base URL, which users' `web_url` is built on."""
+    return os.environ.get(GITLAB_URL_VARIABLE, DEFAULT_GITLAB_URL)
 
 
 def load_configuration() -> Configuration:

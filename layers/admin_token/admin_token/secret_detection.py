@@ -199,12 +199,7 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
         metrics.add_metric(name=f"SecretDetection_{HELD}", unit=MetricUnit.Count, value=1)
         logger.warning("Auto-revoke is off: queued finding kept", extra={"token_type": token_type.name})
         raise FeatureDisabled(AUTO_REVOKE_FLAG)
-    context = RequestContext(
-        now=datetime.now(UTC),
-        gitlab_url=os.environ.get("GITLAB_URL", "https://gitlab.example.com"),
-        configuration=configuration,
-        caller=SECURITY_BOT_CONTEXT,
-    )
+    context = RequestContext.at(datetime.now(UTC), configuration, SECURITY_BOT_CONTEXT)
     try:
         found, subject = find_by_digest(message.digest, token_type, store, context)
         outcome = carry_out(

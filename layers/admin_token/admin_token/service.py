@@ -8,7 +8,6 @@ transaction, which also writes the audit record.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -206,12 +205,7 @@ def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Id
     target = _typed(stored, token_type)
     if target is None:
         raise TokenNotFound(token_type.name, _tombstone_for(stored, token_type, store))
-    context = RequestContext(
-        now=now,
-        gitlab_url=os.environ.get("GITLAB_URL", "https://gitlab.example.com"),
-        configuration=configuration,
-        caller=caller.context,
-    )
+    context = RequestContext.at(now, configuration, caller.context)
     found = Found(target, records)
     subject = token_type.resolve(found, context)
     if subject is None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
-from admin_token.config import CallerContext, Configuration
+from admin_token.config import CallerContext, Configuration, gitlab_url
 from admin_token.digests import new_secret, token_digest
 from admin_token.errors import RevokeRefused
 from admin_token.models.entities import Entity, UserEntity
@@ -31,6 +31,11 @@ class RequestContext:
     gitlab_url: str
     configuration: Configuration
     caller: CallerContext
+
+    @classmethod
+    def at(cls, now: datetime, configuration: Configuration, caller: CallerContext) -> RequestContext:
+        """The context of a request made at `now` by `caller`, on the configured GitLab instance."""
+        return cls(now=now, gitlab_url=gitlab_url(), configuration=configuration, caller=caller)
 
     @property
     def today(self) -> date:
