@@ -10,9 +10,7 @@ from __future__ import annotations
 import contextvars
 import json
 import os
-import random
 import re
-import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +32,7 @@ MESSAGES_PER_BATCH: Final = 10  # SendMessageBatch's limit
 # only while the request's time budget allows; then the request answers 503.
 MAX_SEND_ATTEMPTS: Final = 4
 BACKOFF_BASE_SECONDS: Final = 0.05
+READ_TIMEOUT_SECONDS: Final = 2
 # Batches in flight at once: 10,000 findings are 1,000 calls, which one at a time would not fit
 # in API Gateway's 29 s.
 PARALLEL_SENDS: Final = 16
@@ -81,7 +80,10 @@ def _client() -> Any:
     import boto3
 
     return boto3.client(
-        "sqs", config=Config(connect_timeout=1, read_timeout=2, retries={"mode": "standard", "total_max_attempts": 1})
+        "sqs",
+        config=Config(
+            connect_timeout=1, read_timeout=READ_TIMEOUT_SECONDS, retries={"mode": "standard", "total_max_attempts": 1}
+        ),
     )
 
 
@@ -116,11 +118,8 @@ def _send_batch(client: Any, queue_url: str, batch: Sequence[RevocationMessage])
     """How many of the batch are still unsent after every attempt."""
     pending = {str(index): message for index, message in enumerate(batch)}
     for attempt in range(MAX_SEND_ATTEMPTS):
-        if attempt:
-            pause = BACKOFF_BASE_SECONDS * 2**attempt * random.uniform(0.5, 1.5)  # noqa: S311 - jitter
-            if not budget.allows(pause + 2):
-                break
-            time.sleep(pause)
+        if attempt and not budget.pause_before_retry(attempt, BACKOFF_BASE_SECONDS, then_seconds=READ_TIMEOUT_SECONDS):
+            break
         entries = [{"Id": entry_id, "MessageBody": message.body()} for entry_id, message in pending.items()]
         try:
             response = client.send_message_batch(QueueUrl=queue_url, Entries=entries)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import random
-import time
 import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -171,12 +169,11 @@ class _Tokens(Mapping[str, StoredToken]):
 
 def _retry_or_give_up(attempt: int, failure: Exception) -> None:
     """Sleep before another attempt, or raise StorageUnavailable when none is left in the budget."""
-    # Full jitter: racing requests spread out instead of colliding again in step.
-    delay = random.uniform(0, BACKOFF_BASE_SECONDS * 2**attempt)  # noqa: S311 - not for secrets
-    if attempt + 1 >= MAX_ATTEMPTS or not budget.allows(delay + CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS):
+    if attempt + 1 >= MAX_ATTEMPTS or not budget.pause_before_retry(
+        attempt, BACKOFF_BASE_SECONDS, then_seconds=CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
+    ):
         logger.warning("DynamoDB unavailable, giving up", extra={"attempts": attempt + 1, "reason": _reason(failure)})
         raise StorageUnavailable from failure
-    time.sleep(delay)
 
 
 def _transient(error: ClientError) -> bool:
