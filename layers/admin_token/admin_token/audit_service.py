@@ -22,9 +22,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from admin_token.audit_ids import MAX_ID, first_id_at
-from admin_token.auth import READ_SCOPES, Caller, authenticate, authorize
+from admin_token.auth import READ_SCOPES, Caller, identify_caller
 from admin_token.config import load_configuration
-from admin_token.digests import token_digest
 from admin_token.errors import AuditEventNotFound, ConfigurationUnavailable, InvalidRequest
 from admin_token.models.audit_events import AuditEventEntity
 from admin_token.models.audit_queries import (
@@ -35,7 +34,7 @@ from admin_token.models.audit_queries import (
     parse_event_id,
 )
 from admin_token.observability import logger, metrics
-from admin_token.storage import AuditLog, RecordKey, TokenStore
+from admin_token.storage import AuditLog, TokenStore
 from admin_token.storage.audit_log import AuditPage, AuditQuery
 from admin_token.storage.base import AuditRecord
 from admin_token.storage.dynamodb import default_store
@@ -143,10 +142,6 @@ def get_audit_event(
 
 
 def _reader(request: AuditEventsRequest, store: TokenStore) -> Caller:
-    """Spec §2's caller checks with `read_api` accepted: 401 / 403, or the caller."""
-    configuration = load_configuration()
-    digest = token_digest(request.credential) if request.credential else None
-    tokens = store.get_tokens([digest]) if digest else {}
-    token = authenticate(tokens.get(digest) if digest else None, datetime.now(UTC).date())
-    records = store.get_records([RecordKey("user", token.user_id)])
-    return authorize(token, records, configuration, scopes=READ_SCOPES)
+    """The token API's caller checks with `read_api` accepted: 401 / 403, or the caller."""
+    today = datetime.now(UTC).date()
+    return identify_caller(request.credential, store, load_configuration(), today, scopes=READ_SCOPES).caller

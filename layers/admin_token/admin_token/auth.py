@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from admin_token.config import CallerContext, Configuration
+from admin_token.digests import token_digest
 from admin_token.errors import Forbidden, Unauthenticated
 from admin_token.models.records import PersonalAccessToken, User
-from admin_token.storage import RecordKey, StoredToken
+from admin_token.storage import RecordKey, StoredToken, TokenStore
 from admin_token.storage.items import user_from_item
 
 CREDENTIAL_TYPE = "personal_access_token"
@@ -65,3 +66,39 @@ def authorize(
     if configuration.admin_mode(caller.context) and ADMIN_MODE_SCOPE not in token.scopes:
         raise Forbidden
     return caller
+
+
+@dataclass(frozen=True)
+class CallerReads:
+    """The accepted caller, and what the two round trips that accepted it read besides."""
+
+    caller: Caller
+    tokens: Mapping[str, StoredToken]
+    records: Mapping[RecordKey, Mapping[str, Any]]
+
+
+def identify_caller(
+    credential: str | None,
+    store: TokenStore,
+    configuration: Configuration,
+    today: date,
+    *,
+    scopes: frozenset[str] = WRITE_SCOPES,
+    target_digest: str | None = None,
+    target_references: Callable[[StoredToken | None, list[RecordKey]], list[RecordKey]] | None = None,
+) -> CallerReads:
+    """The caller of any route a personal access token authenticates: 401 / 403, or the caller.
+
+    Two round trips: the credential's digest (with `target_digest`, read alongside it), then the
+    caller's user (with what `target_references` says the target points to). The target's item is
+    only looked at once the credential is accepted, so a refused caller's work cannot depend on it.
+    """
+    caller_digest = token_digest(credential) if credential else None
+    digests = [digest for digest in (caller_digest, target_digest) if digest]
+    tokens = store.get_tokens(digests) if caller_digest else {}
+    token = authenticate(tokens.get(caller_digest) if caller_digest else None, today)
+    references = [RecordKey("user", token.user_id)]
+    if target_digest and target_references is not None:
+        references += target_references(tokens.get(target_digest), references)
+    records = store.get_records(references)
+    return CallerReads(authorize(token, records, configuration, scopes), tokens, records)

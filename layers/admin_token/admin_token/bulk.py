@@ -20,7 +20,7 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from admin_token import budget
-from admin_token.auth import Caller, authenticate, authorize
+from admin_token.auth import Caller, identify_caller
 from admin_token.config import REVOKE_FLAG, Configuration, load_configuration
 from admin_token.digests import token_digest, token_hint
 from admin_token.errors import (
@@ -75,7 +75,8 @@ def bulk_revoke(request: BulkRevokeRequest, store: TokenStore | None = None) -> 
     store = store or default_store()
     configuration = load_configuration()
     now = datetime.now(UTC)
-    caller = _authorised_caller(request, configuration, store, now)
+    # Exactly as a single call checks the caller: two reads, nothing about the list.
+    caller = identify_caller(request.credential, store, configuration, now.date()).caller
     request.check_body()
     if not configuration.revoke_enabled(caller.context):
         raise FeatureDisabled(REVOKE_FLAG)
@@ -126,17 +127,6 @@ def bulk_revoke(request: BulkRevokeRequest, store: TokenStore | None = None) -> 
         "Bulk revoke", extra={"caller_id": caller.user.id, "dry_run": dry_run, "tokens": len(elements), **summary}
     )
     return {"dry_run": dry_run, "summary": summary, "results": results}
-
-
-def _authorised_caller(
-    request: BulkRevokeRequest, configuration: Configuration, store: TokenStore, now: datetime
-) -> Caller:
-    """§2 of the contract, exactly as a single call checks it: two reads, nothing about the list."""
-    digest = token_digest(request.credential) if request.credential else None
-    credential = store.get_tokens([digest]).get(digest) if digest else None
-    token = authenticate(credential, now.date())
-    records = store.get_records([RecordKey("user", token.user_id)])
-    return authorize(token, records, configuration)
 
 
 def _elements(tokens: list[Any], configuration: Configuration) -> list[Element]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any, Protocol
 
 from aws_lambda_powertools.metrics import MetricUnit
 
 from admin_token.audit import audit_record
-from admin_token.auth import Caller, authenticate, authorize
+from admin_token.auth import Caller, identify_caller
 from admin_token.config import REVOKE_FLAG, load_configuration
 from admin_token.digests import token_digest
 from admin_token.errors import (
@@ -176,23 +177,20 @@ def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Id
     now = datetime.now(UTC)
     candidate = request.candidate
     token_type = match_token_type(candidate, configuration) if candidate is not None else None
-    caller_digest = token_digest(request.credential) if request.credential else None
     target_digest = token_digest(candidate) if candidate is not None and token_type else None
 
-    # Round trip 1: both digests at once. Until the caller is accepted, the target's item is not
-    # decoded (the store decodes on first read), so a refused caller's work cannot depend on it.
-    digests = [digest for digest in (caller_digest, target_digest) if digest]
-    tokens = store.get_tokens(digests) if caller_digest else {}
-    caller_token = authenticate(tokens.get(caller_digest) if caller_digest else None, now.date())
-
-    # Round trip 2: the caller's user and one slot for the target, found the same way either way.
-    caller_user = RecordKey("user", caller_token.user_id)
-    references = [caller_user]
-    if target_digest and token_type is not None:
-        references += _target_slot(tokens.get(target_digest), token_type, taken=references)
-    records = store.get_records(references)
-
-    caller = authorize(caller_token, records, configuration)
+    # The target is read alongside the caller: its digest in round trip 1 (not decoded until the
+    # caller is accepted: the store decodes on first read), and one slot for what it points to in
+    # round trip 2, found the same way whether it exists or not.
+    reads = identify_caller(
+        request.credential,
+        store,
+        configuration,
+        now.date(),
+        target_digest=target_digest,
+        target_references=partial(_target_slot, token_type=token_type) if token_type is not None else None,
+    )
+    caller, tokens, records = reads.caller, reads.tokens, reads.records
     stored = tokens.get(target_digest) if target_digest else None
     request.check_body()
     if revoking and not configuration.revoke_enabled(caller.context):
@@ -239,7 +237,7 @@ def _tombstone_for(stored: StoredToken | None, token_type: TokenType[Any], store
     return tombstone if tombstone is not None and tombstone.token_type == token_type.name else None
 
 
-def _target_slot(target: StoredToken | None, token_type: TokenType[Any], taken: list[RecordKey]) -> list[RecordKey]:
+def _target_slot(target: StoredToken | None, taken: list[RecordKey], *, token_type: TokenType[Any]) -> list[RecordKey]:
     """What the target points to, or a key that never exists (id 0) when it points to nothing new.
 
     A missing target is stood in for by a decoy of its type pointing at id 0, so both take the same
