@@ -7,13 +7,17 @@ what changed, the action, the message. It never sees a token or a digest.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from admin_token.audit_ids import next_audit_id, timestamp_of
 from admin_token.models.records import User
 from admin_token.outcomes import CHANGES
 from admin_token.storage.base import AuditRecord
+
+if TYPE_CHECKING:
+    from admin_token.token_types.base import Revocation
 
 # Token type -> the GitLab class of the record a revoke of it changes (`entity_type`).
 ENTITY_TYPES: Final[dict[str, str]] = {
@@ -117,3 +121,31 @@ def audit_record(
         author_class=author_class,
         location=location,
     )
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who a revoke's audit record names as its author, and the request that asked for it."""
+
+    user: User
+    request_id: str
+    ip_address: str | None
+    author_class: str = AUTHOR_CLASS
+    # Where the token was found (secret detection's findings), else None.
+    location: str | None = None
+
+    def record(self, token_type: str, plan: Revocation) -> AuditRecord:
+        """The audit record of carrying out `plan` on a token of `token_type`."""
+        return audit_record(
+            caller_user=self.user,
+            token_type=token_type,
+            action=plan.action,
+            entity_id=plan.target.id,
+            target_details=plan.details,
+            request_id=self.request_id,
+            ip_address=self.ip_address,
+            target=(plan.target.type, plan.target.id),
+            owner_user_id=plan.owner_user_id,
+            author_class=self.author_class,
+            location=self.location,
+        )

@@ -20,7 +20,8 @@ from typing import Any
 from aws_lambda_powertools.metrics import MetricUnit
 
 from admin_token import budget
-from admin_token.auth import Caller, identify_caller
+from admin_token.audit import Author
+from admin_token.auth import identify_caller
 from admin_token.config import REVOKE_FLAG, Configuration, load_configuration
 from admin_token.digests import token_digest, token_hint
 from admin_token.errors import (
@@ -34,7 +35,7 @@ from admin_token.models.requests import BulkRevokeRequest
 from admin_token.models.results import RevokeOutcome
 from admin_token.observability import logger, metrics
 from admin_token.outcomes import BULK_OUTCOMES, DUPLICATE, FAILED, INVALID, NOT_FOUND, REFUSED, UNSUPPORTED
-from admin_token.service import Identified, _audit_record, _tombstone_for, _typed, carry_out, remembered
+from admin_token.service import carry_out, of_type, remembered, tombstone_for
 from admin_token.storage import RecordKey, StoredToken, TokenStore
 from admin_token.storage.dynamodb import default_store
 from admin_token.token_types import match_token_type
@@ -86,7 +87,7 @@ def bulk_revoke(request: BulkRevokeRequest, store: TokenStore | None = None) -> 
     elements = _elements(tokens, configuration)
     distinct = [element for element in elements if element.digest and element.duplicate_of is None]
     stored = store.get_tokens([element.digest for element in distinct if element.digest])
-    typed = {element.index: _typed(stored.get(element.digest or ""), element.token_type) for element in distinct}
+    typed = {element.index: of_type(stored.get(element.digest or ""), element.token_type) for element in distinct}
     references = {
         key
         for element in distinct
@@ -106,7 +107,12 @@ def bulk_revoke(request: BulkRevokeRequest, store: TokenStore | None = None) -> 
     with ThreadPoolExecutor(max_workers=PARALLEL_REVOKES) as pool:
         # Each task runs in a copy of this context: the request's time budget lives in a ContextVar.
         revoke = partial(
-            _revoke_one, records=records, context=context, caller=caller, store=store, request=request, dry_run=dry_run
+            _revoke_one,
+            records=records,
+            context=context,
+            by=Author(caller.user, request.request_id, request.source_ip),
+            store=store,
+            dry_run=dry_run,
         )
         futures = [pool.submit(contextvars.copy_context().run, revoke, element, token) for element, token in work]
         for future in futures:
@@ -157,7 +163,7 @@ def _elements(tokens: list[Any], configuration: Configuration) -> list[Element]:
 def _answer_unknown(element: Element, stored: Mapping[str, StoredToken], store: TokenStore, *, dry_run: bool) -> None:
     """An element with no live token: remembered by a tombstone of its type, or not found."""
     item = stored.get(element.digest or "")
-    tombstone = _tombstone_for(item, element.token_type, store) if element.token_type is not None else None
+    tombstone = tombstone_for(item, element.token_type, store) if element.token_type is not None else None
     if tombstone is not None:
         # What the single call answers: 404 with the tombstone's headers, or a dry run's 200.
         _answer_outcome(element, remembered(tombstone, dry_run=dry_run), status=200 if dry_run else 404)
@@ -171,9 +177,8 @@ def _revoke_one(
     *,
     records: Mapping[RecordKey, Mapping[str, Any]],
     context: RequestContext,
-    caller: Caller,
+    by: Author,
     store: TokenStore,
-    request: BulkRevokeRequest,
     dry_run: bool,
 ) -> None:
     token_type = element.token_type
@@ -186,17 +191,8 @@ def _revoke_one(
     if subject is None:
         element.answer(NOT_FOUND, 404)
         return
-    identified = Identified(caller, context, token_type, found, subject)
     try:
-        outcome = carry_out(
-            token_type,
-            found,
-            subject,
-            context,
-            store,
-            audit=lambda plan: _audit_record(identified, plan, request),
-            dry_run=dry_run,
-        )
+        outcome = carry_out(token_type, found, subject, context, store, by=by, dry_run=dry_run)
     except RevokeRefused as refused:
         element.answer(REFUSED, 400, message=refused.reason)
     except TokenNotFound as not_found:

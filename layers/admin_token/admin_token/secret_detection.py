@@ -17,7 +17,7 @@ from typing import Any, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from admin_token.audit import audit_record
+from admin_token.audit import Author
 from admin_token.config import AUTO_REVOKE_FLAG, CallerContext, Configuration, load_configuration
 from admin_token.digests import token_digest
 from admin_token.errors import ConfigurationUnavailable, FeatureDisabled, RevokeRefused, TokenNotFound, Unauthenticated
@@ -202,27 +202,8 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
     context = RequestContext.at(datetime.now(UTC), configuration, SECURITY_BOT_CONTEXT)
     try:
         found, subject = find_by_digest(message.digest, token_type, store, context)
-        outcome = carry_out(
-            token_type,
-            found,
-            subject,
-            context,
-            store,
-            audit=lambda plan: audit_record(
-                caller_user=SECURITY_BOT,
-                token_type=token_type.name,
-                action=plan.action,
-                entity_id=plan.target.id,
-                target_details=plan.details,
-                request_id=message_id,
-                ip_address=None,
-                target=(plan.target.type, plan.target.id),
-                owner_user_id=plan.owner_user_id,
-                author_class=AUTHOR_CLASS,
-                location=message.location,
-            ),
-            dry_run=False,
-        )
+        by = Author(SECURITY_BOT, message_id, None, author_class=AUTHOR_CLASS, location=message.location)
+        outcome = carry_out(token_type, found, subject, context, store, by=by, dry_run=False)
         result: str = outcome.action
     except TokenNotFound as not_found:
         result = ALREADY_REVOKED if not_found.tombstone is not None else NOT_FOUND

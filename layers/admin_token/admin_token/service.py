@@ -8,15 +8,14 @@ transaction, which also writes the audit record.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 
-from admin_token.audit import audit_record
+from admin_token.audit import Author
 from admin_token.auth import Caller, identify_caller
 from admin_token.config import REVOKE_FLAG, load_configuration
 from admin_token.digests import token_digest
@@ -86,7 +85,7 @@ def revoke_token(request: TokenRequest, store: TokenStore | None = None) -> Revo
         identified.subject,
         identified.context,
         store,
-        audit=lambda plan: _audit_record(identified, plan, request),
+        by=Author(identified.caller.user, request.request_id, request.source_ip),
         dry_run=request.check_dry_run(),
     )
     logger.info(
@@ -103,10 +102,13 @@ def carry_out(
     context: RequestContext,
     store: TokenStore,
     *,
-    audit: Callable[[Revocation], AuditRecord],
+    by: Author,
     dry_run: bool,
 ) -> RevokeOutcome:
     """Plan the revoke and, unless it is a dry run or already in effect, apply it in one transaction.
+
+    Every revoke (single, bulk, the worker's) comes through here: the transaction always carries
+    the audit record `by` names the author of.
 
     The plan is the type's one decision: a dry run describes exactly what a real revoke would
     apply. A revoke that loses a race plans again on the state the winner left.
@@ -122,7 +124,7 @@ def carry_out(
             metric = "RevokeDryRun" if dry_run else "RevokeAlreadyInEffect"
             metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
             return RevokeOutcome(token_type.name, plan.action, plan.target, plan.cascade, dry_run=dry_run)
-        record = audit(plan)
+        record = by.record(token_type.name, plan)
         try:
             store.apply(plan.change, record, _tombstone(token_type, plan, record, context))
         except TokenChanged as changed:
@@ -200,9 +202,9 @@ def _identify(request: TokenRequest, *, revoking: bool, store: TokenStore) -> Id
         request.check_dry_run()
     if token_type is None:
         raise UnsupportedTokenType
-    target = _typed(stored, token_type)
+    target = of_type(stored, token_type)
     if target is None:
-        raise TokenNotFound(token_type.name, _tombstone_for(stored, token_type, store))
+        raise TokenNotFound(token_type.name, tombstone_for(stored, token_type, store))
     context = RequestContext.at(now, configuration, caller.context)
     found = Found(target, records)
     subject = token_type.resolve(found, context)
@@ -220,9 +222,9 @@ def find_by_digest(
     what it points to. `TokenNotFound` (with the tombstone an earlier revoke left, if any) otherwise.
     """
     stored = store.get_tokens([digest]).get(digest)
-    target = _typed(stored, token_type)
+    target = of_type(stored, token_type)
     if target is None:
-        raise TokenNotFound(token_type.name, _tombstone_for(stored, token_type, store))
+        raise TokenNotFound(token_type.name, tombstone_for(stored, token_type, store))
     references = token_type.references(target)
     found = Found(target, store.get_records(references) if references else {})
     subject = token_type.resolve(found, context)
@@ -231,7 +233,7 @@ def find_by_digest(
     return found, subject
 
 
-def _tombstone_for(stored: StoredToken | None, token_type: TokenType[Any], store: TokenStore) -> Tombstone | None:
+def tombstone_for(stored: StoredToken | None, token_type: TokenType[Any], store: TokenStore) -> Tombstone | None:
     """The tombstone under this digest, if an earlier revoke of this type left one."""
     tombstone = store.tombstone(stored) if stored is not None else None
     return tombstone if tombstone is not None and tombstone.token_type == token_type.name else None
@@ -245,7 +247,7 @@ def _target_slot(target: StoredToken | None, taken: list[RecordKey], *, token_ty
     authorisation cannot tell the two apart by the work done for it (tests/integration/
     test_refusal_cpu_time.py). Only the item DynamoDB finds, or not, differs.
     """
-    typed = _typed(target, token_type)
+    typed = of_type(target, token_type)
     wanted = token_type.references(typed if typed is not None else _decoy(token_type))
     fresh = [key for key in wanted if key not in taken]
     return fresh or [ABSENT_RECORD]
@@ -259,35 +261,11 @@ def _decoy(token_type: TokenType[Any]) -> StoredToken:
     return StoredToken(digest="", token_type=token_type.name, version=0, attributes=_DECOY_REFERENCES)
 
 
-def _typed(token: StoredToken | None, token_type: TokenType[Any] | None) -> StoredToken | None:
+def of_type(token: StoredToken | None, token_type: TokenType[Any] | None) -> StoredToken | None:
     """A stored token counts only as the type its prefix says (a custom prefix cannot cross types)."""
     if token is None or token_type is None or token.token_type != token_type.name:
         return None
     return token
-
-
-class AuditedRequest(Protocol):
-    """What an audit record keeps of the request that caused it (single or bulk)."""
-
-    @property
-    def request_id(self) -> str: ...
-
-    @property
-    def source_ip(self) -> str | None: ...
-
-
-def _audit_record(identified: Identified, revocation: Revocation, request: AuditedRequest) -> AuditRecord:
-    return audit_record(
-        caller_user=identified.caller.user,
-        token_type=identified.token_type.name,
-        action=revocation.action,
-        entity_id=revocation.target.id,
-        target_details=revocation.details,
-        request_id=request.request_id,
-        ip_address=request.source_ip,
-        target=(revocation.target.type, revocation.target.id),
-        owner_user_id=revocation.owner_user_id,
-    )
 
 
 def _log_fields(identified: Identified) -> dict[str, Any]:
