@@ -136,31 +136,51 @@ def parse_token_request(
     source_ip: str | None = None,
 ) -> TokenRequest:
     credential = credential_from(headers, multi_value_headers)
-    if "token" in query:
-        problem = InvalidRequest("token must be sent in the request body")
-        return TokenRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
-    media_type = (_header(headers, "content-type") or "").split(";", 1)[0].strip().lower()
-    form = media_type == "application/x-www-form-urlencoded"
     try:
-        fields = _fields_from_body(media_type, body, base64_encoded)
+        fields, form = _body_fields(headers, query, body, base64_encoded, SINGLE_BODY)
     except InvalidRequest as problem:
         return TokenRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
     token, dry_run = fields.get("token", ABSENT), fields.get("dry_run", ABSENT)
     return TokenRequest(credential, token, request_id, dry_run=dry_run, source_ip=source_ip, form=form)
 
 
-def _fields_from_body(media_type: str, body: str | None, base64_encoded: bool) -> Mapping[str, Any]:
-    text = body_text(body, base64_encoded, MAX_BODY_BYTES)
+FORM: Final = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class BodyRules:
+    """How a route reads its body: the one reading path, with what differs per route."""
+
+    query_refuses: tuple[str, ...]  # names that must not be sent in the query; the first names the 400
+    max_bytes: int
+    forms: bool  # a form-encoded body is read (else 415)
+
+
+def _body_fields(
+    headers: Mapping[str, str], query: Mapping[str, Any], body: str | None, base64_encoded: bool, rules: BodyRules
+) -> tuple[Mapping[str, Any], bool]:
+    """The body's fields, and whether they came as a form; `InvalidRequest` for a body not to be read."""
+    if any(name in query for name in rules.query_refuses):
+        raise InvalidRequest(f"{rules.query_refuses[0]} must be sent in the request body")
+    media_type = (_header(headers, "content-type") or "").split(";", 1)[0].strip().lower()
+    text = body_text(body, base64_encoded, rules.max_bytes)
+    # No content type at all: most API clients that send JSON forget it, so read it as JSON.
+    json_media = media_type in ("", "application/json") or media_type.endswith("+json")
+    if not rules.forms:
+        if media_type == FORM and looks_like_json(text):
+            raise UnsupportedMediaType(f"content type must be application/json: {JSON_SENT_AS_FORM}")
+        if not json_media:
+            raise UnsupportedMediaType("content type must be application/json")
+        return (json_body_object(text, media_type) if text.strip() else {}), False
     if not text.strip():
-        return {}
-    if media_type == "application/x-www-form-urlencoded":
+        return {}, media_type == FORM
+    if media_type == FORM:
         fields = _fields_from_form(text)
         if "token" not in fields and looks_like_json(text):
             raise InvalidRequest(f"token is missing: {JSON_SENT_AS_FORM}")
-        return fields
-    # No content type at all: most API clients that send JSON forget it, so read it as JSON.
-    if media_type in ("", "application/json") or media_type.endswith("+json"):
-        return json_body_object(text, media_type)
+        return fields, True
+    if json_media:
+        return json_body_object(text, media_type), False
     raise UnsupportedMediaType("content type must be application/json or application/x-www-form-urlencoded")
 
 
@@ -226,6 +246,8 @@ def _fields_from_form(text: str) -> dict[str, Any]:
 
 MAX_BULK_BODY_BYTES: Final = 256 * 1024
 MAX_BULK_TOKENS: Final = 1000
+SINGLE_BODY: Final = BodyRules(("token",), MAX_BODY_BYTES, forms=True)
+BULK_BODY: Final = BodyRules(("tokens", "token"), MAX_BULK_BODY_BYTES, forms=False)
 
 
 @dataclass(frozen=True)
@@ -267,26 +289,9 @@ def parse_bulk_revoke_request(
     source_ip: str | None = None,
 ) -> BulkRevokeRequest:
     credential = credential_from(headers, multi_value_headers)
-
-    def refused(problem: InvalidRequest) -> BulkRevokeRequest:
-        return BulkRevokeRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
-
-    if "tokens" in query or "token" in query:
-        return refused(InvalidRequest("tokens must be sent in the request body"))
     try:
-        text = body_text(body, base64_encoded, MAX_BULK_BODY_BYTES)
-        media_type = (_header(headers, "content-type") or "").split(";", 1)[0].strip().lower()
-        if media_type == "application/x-www-form-urlencoded" and looks_like_json(text):
-            raise UnsupportedMediaType(f"content type must be application/json: {JSON_SENT_AS_FORM}")
-        if media_type not in ("", "application/json") and not media_type.endswith("+json"):
-            raise UnsupportedMediaType("content type must be application/json")
-        document = json_body_object(text, media_type) if text.strip() else {}
+        fields, _ = _body_fields(headers, query, body, base64_encoded, BULK_BODY)
     except InvalidRequest as problem:
-        return refused(problem)
-    return BulkRevokeRequest(
-        credential,
-        document.get("tokens", ABSENT),
-        request_id,
-        dry_run=document.get("dry_run", ABSENT),
-        source_ip=source_ip,
-    )
+        return BulkRevokeRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
+    tokens, dry_run = fields.get("tokens", ABSENT), fields.get("dry_run", ABSENT)
+    return BulkRevokeRequest(credential, tokens, request_id, dry_run=dry_run, source_ip=source_ip)
