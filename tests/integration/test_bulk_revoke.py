@@ -246,3 +246,12 @@ def test_the_dynamodb_client_keeps_a_connection_for_every_transaction_in_flight(
     from admin_token.storage.dynamodb import _client
 
     assert _client().meta.config.max_pool_connections >= PARALLEL_REVOKES
+
+
+def test_each_outcome_is_counted_under_a_pascal_case_metric(db: Tables, capsys: pytest.CaptureFixture[str]) -> None:
+    capsys.readouterr()
+    assert bulk({"tokens": [demo.ALICE_PAT, "glpat-noSuchTokenAnywhere00", 42]}).status == 200
+
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    counts = {name: value for document in emitted for name, value in document.items() if name.startswith("Bulk")}
+    assert counts == {"BulkRevoked": [1.0], "BulkNotFound": [1.0], "BulkInvalid": [1.0]}

@@ -110,3 +110,19 @@ def test_a_finding_met_with_the_configuration_unreadable_is_kept_not_revoked_by_
         appconfig.set_available(True)
     assert db.audit_records() == []
     assert revocation.queued() == [json.loads(body)]
+
+
+def test_each_outcome_of_the_worker_is_counted_under_a_pascal_case_metric(
+    revocation: RevocationApi, set_flags: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    queue_runner(revocation)
+    set_flags(secret_detection_auto_revoke=OFF)
+    capsys.readouterr()
+    run_once(revocation)
+    set_flags(secret_detection_auto_revoke=ON_FOR_THE_BOT)
+    run_once(revocation)
+
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    names = {metric["Name"] for document in emitted for directive in document["_aws"]["CloudWatchMetrics"]
+             for metric in directive["Metrics"]}  # fmt: skip
+    assert {"SecretDetectionHeld", "SecretDetectionDeleted"} <= names

@@ -34,7 +34,7 @@ from admin_token.errors import (
 from admin_token.models.requests import BulkRevokeRequest
 from admin_token.models.results import RevokeOutcome
 from admin_token.observability import logger, metrics
-from admin_token.outcomes import BULK_OUTCOMES, DUPLICATE, FAILED, INVALID, NOT_FOUND, REFUSED, UNSUPPORTED
+from admin_token.outcomes import BULK_OUTCOMES, DUPLICATE, FAILED, INVALID, NOT_FOUND, REFUSED, UNSUPPORTED, metric_name
 from admin_token.service import carry_out, of_type, remembered, tombstone_for
 from admin_token.storage import RecordKey, StoredToken, TokenStore
 from admin_token.storage.dynamodb import default_store
@@ -128,7 +128,7 @@ def bulk_revoke(request: BulkRevokeRequest, store: TokenStore | None = None) -> 
         summary[result["outcome"]] += 1
     for outcome, count in summary.items():
         if count:
-            metrics.add_metric(name=f"Bulk_{outcome}", unit=MetricUnit.Count, value=count)
+            metrics.add_metric(name=metric_name("Bulk", outcome), unit=MetricUnit.Count, value=count)
     logger.info(
         "Bulk revoke", extra={"caller_id": caller.user.id, "dry_run": dry_run, "tokens": len(elements), **summary}
     )

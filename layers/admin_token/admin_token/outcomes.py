@@ -32,3 +32,8 @@ BULK_OUTCOMES: Final[tuple[str, ...]] = (
     DUPLICATE,
     FAILED,
 )
+
+
+def metric_name(family: str, outcome: str) -> str:
+    """A count of one outcome, named PascalCase like every metric: `Bulk`, `already_revoked` -> `BulkAlreadyRevoked`."""
+    return family + "".join(word.capitalize() for word in outcome.split("_"))

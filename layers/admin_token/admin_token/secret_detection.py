@@ -24,7 +24,7 @@ from admin_token.errors import ConfigurationUnavailable, FeatureDisabled, Revoke
 from admin_token.models.findings import FindingsRequest
 from admin_token.models.records import User
 from admin_token.observability import logger, metrics
-from admin_token.outcomes import ALREADY_REVOKED, HELD, NOT_FOUND, REFUSED
+from admin_token.outcomes import ALREADY_REVOKED, HELD, NOT_FOUND, REFUSED, metric_name
 from admin_token.revocation_queue import MAX_LOCATION_CHARS, RevocationMessage, send_all
 from admin_token.service import carry_out, find_by_digest
 from admin_token.storage import TokenStore
@@ -196,7 +196,7 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
     # Checked before every revoke, not only when the finding was queued: an operator turning the
     # flag off in a flood stops what is already queued too.
     if not configuration.flag(AUTO_REVOKE_FLAG, SECURITY_BOT_CONTEXT):
-        metrics.add_metric(name=f"SecretDetection_{HELD}", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=metric_name("SecretDetection", HELD), unit=MetricUnit.Count, value=1)
         logger.warning("Auto-revoke is off: queued finding kept", extra={"token_type": token_type.name})
         raise FeatureDisabled(AUTO_REVOKE_FLAG)
     context = RequestContext.at(datetime.now(UTC), configuration, SECURITY_BOT_CONTEXT)
@@ -209,6 +209,6 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
         result = ALREADY_REVOKED if not_found.tombstone is not None else NOT_FOUND
     except RevokeRefused:
         result = REFUSED
-    metrics.add_metric(name=f"SecretDetection_{result}", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name=metric_name("SecretDetection", result), unit=MetricUnit.Count, value=1)
     logger.info("Queued finding handled", extra={"token_type": token_type.name, "outcome": result})
     return result
