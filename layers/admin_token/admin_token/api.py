@@ -67,7 +67,7 @@ REVOKED_AT_HEADER = "X-Token-Revoked-At"
 
 
 def error_status_and_body(error: DomainError) -> tuple[int, dict[str, Any]]:
-    """Spec §2-§3 bodies, GitLab's shapes: `message` for auth and lookups, `error` for bad input."""
+    """The error bodies of docs/contract.md, GitLab's shapes: `message` for auth and lookups, `error` for bad input."""
     match error:
         case Unauthenticated():
             return 401, {"message": "401 Unauthorized"}

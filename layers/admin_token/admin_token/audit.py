@@ -39,7 +39,7 @@ ENTITY_CLASS_NAMES: Final = frozenset(ENTITY_TYPES.values()) | frozenset(TARGET_
 
 # What an audit record says was done: a change, never `already_revoked` (nothing is written then).
 ACTIONS: Final = CHANGES
-# Older spellings of the same actions, as the revoke path once named them.
+# The same actions named as verbs, which a caller of `audit_record` may pass instead.
 _ACTION_ALIASES: Final = {"revoke": "revoked", "reset": "reset", "delete": "deleted", "expire": "expired"}
 
 EVENT_NAME: Final = "token_revoked"

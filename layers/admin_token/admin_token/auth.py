@@ -35,7 +35,9 @@ class Caller:
 
 
 def authenticate(credential: StoredToken | None, today: date) -> PersonalAccessToken:
-    """Spec §2's 401 rows that the credential's own item decides: known, a personal access token, live.
+    """The 401s the credential's own item decides: known, a personal access token, live.
+
+    docs/contract.md, "Who may call".
 
     Decided before any further read, so a refused caller costs the same whatever it asked about.
     """
@@ -53,7 +55,9 @@ def authorize(
     configuration: Configuration,
     scopes: frozenset[str] = WRITE_SCOPES,
 ) -> Caller:
-    """The rest of spec §2, in its order: the user must exist (401), be active, an admin, and scoped (403).
+    """The rest of "Who may call" (docs/contract.md), in its order.
+
+    The user must exist (401), be active, an admin, and scoped (403).
 
     The token needs one of `scopes`.
     """

@@ -124,7 +124,10 @@ def check_pre_shared_token(credential: str | None) -> None:
 
 
 def revocable_token_types(configuration: Configuration) -> list[str]:
-    """§2's identifiers; pipeline trigger tokens only while a revoke of one changes something."""
+    """What GET /v1/revocable_token_types lists (docs/contract.md).
+
+    Pipeline trigger tokens only while a revoke of one changes something.
+    """
     expire_triggers = configuration.expire_pipeline_triggers(SECURITY_BOT_CONTEXT)
     return [rule for rule, token_type in RULE_TYPES.items() if token_type != PIPELINE_TRIGGER or expire_triggers]
 

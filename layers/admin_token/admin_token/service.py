@@ -2,8 +2,8 @@
 
 Both read in at most two round trips, whatever the type: one batched GetItem of the caller's
 and the target's digests, then one of the records those point to (the caller's user, the
-target's owner or runner). Checks then run in the order of spec §3. A revoke adds exactly one
-transaction, which also writes the audit record.
+target's owner or runner). Checks then run in the order docs/contract.md gives ("Order of
+checks"). A revoke adds exactly one transaction, which also writes the audit record.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 Frozen value classes (`models.frozen`: dataclasses without their code generation at import). A
 record is read from our own tables, whose items the storage layer has already decoded to `int`,
 `str`, `bool` and lists, so reading one is a conversion per field (ISO 8601 text to times and
-days, naive times read as UTC), not a validation framework: that keeps pydantic off the
-functions' import path (docs/performance.md, issue 9). An item that does not fit its record
+days, naive times read as UTC), not a validation framework: so no validation
+framework is imported on a cold start (docs/performance.md). An item that does not fit its record
 raises `RecordError`, naming the field but never its value.
 """
 

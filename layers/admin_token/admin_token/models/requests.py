@@ -1,6 +1,6 @@
 """What a caller sends: a credential in a header and a token in the body.
 
-Parsing never answers by itself. Spec §3 orders the checks (caller first, then the body), so
+Parsing never answers by itself. docs/contract.md orders the checks (caller first, then the body), so
 a body problem is kept in `problem` and raised only when its turn comes.
 """
 
@@ -44,14 +44,14 @@ class TokenRequest:
         return self.token if self.problem is None and isinstance(self.token, str) else None
 
     def check_body(self) -> None:
-        """Spec §3 step 2: the token must come in the body."""
+        """Order of checks, step 2: the token must come in the body."""
         if self.problem is not None:
             raise self.problem
         if self.token is ABSENT:
             raise InvalidRequest("token is missing")
 
     def check_token(self) -> str:
-        """Spec §3 step 4: it must be a string."""
+        """Order of checks, step 4: it must be a string."""
         if not isinstance(self.token, str):
             raise InvalidRequest("token is invalid")
         return self.token
@@ -240,7 +240,7 @@ def _fields_from_form(text: str) -> dict[str, Any]:
         fields = parse_qs(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except ValueError as error:
         raise InvalidRequest("request body is not valid form data") from error
-    # A repeated field is a list: not a token, not a flag (spec §3 step 4).
+    # A repeated field is a list: not a token, not a flag (order of checks, step 4).
     return {name: values[0] if len(values) == 1 else values for name, values in fields.items()}
 
 
