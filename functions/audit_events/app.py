@@ -7,16 +7,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin_token.api import (
-    AUDIT_EVENT_PATH,
-    AUDIT_EVENTS_PATH,
-    audit_event_found,
-    audit_events_listed,
-    audit_events_request,
-    build_resolver,
-)
+from admin_token.adapters.audit_events import audit_events_request
+from admin_token.api import AUDIT_EVENT_PATH, AUDIT_EVENTS_PATH
+from admin_token.audit_links import audit_events_listed
 from admin_token.audit_service import get_audit_event, list_audit_events
 from admin_token.observability import logger, metrics
+from admin_token.resolver import build_resolver
+from admin_token.responses import audit_event_found
 from admin_token.route_docs import AUDIT_TAG, SECURITY
 
 app = build_resolver()

@@ -13,7 +13,6 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin_token.api import build_resolver
 from admin_token.console import (
     CONSOLE_ASSET_PATH,
     CONSOLE_PATH,
@@ -25,6 +24,7 @@ from admin_token.console import (
     not_found,
 )
 from admin_token.observability import logger
+from admin_token.resolver import build_resolver
 
 app = build_resolver()
 site = ConsoleSite(Path(__file__).resolve().parent)

@@ -6,8 +6,11 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin_token.api import TOKEN_PATH, build_resolver, described, token_request
+from admin_token.adapters.token import token_request
+from admin_token.api import TOKEN_PATH
 from admin_token.observability import logger, metrics
+from admin_token.resolver import build_resolver
+from admin_token.responses import described
 from admin_token.route_docs import SECURITY, TAG
 from admin_token.service import lookup_token
 

@@ -8,22 +8,13 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from admin_token.api import (
-    BULK_REVOKE_PATH,
-    HTTP_METHODS,
-    REVOCABLE_TYPES_PATH,
-    REVOKE_TOKENS_PATH,
-    TOKEN_PATH,
-    build_resolver,
-    bulk_revoke_request,
-    findings_request,
-    method_not_allowed,
-    revocation_caller,
-    revoked,
-    token_request,
-)
+from admin_token.adapters.revocation import findings_request, revocation_caller
+from admin_token.adapters.token import bulk_revoke_request, token_request
+from admin_token.api import BULK_REVOKE_PATH, HTTP_METHODS, REVOCABLE_TYPES_PATH, REVOKE_TOKENS_PATH, TOKEN_PATH
 from admin_token.bulk import bulk_revoke
 from admin_token.observability import logger, metrics
+from admin_token.resolver import build_resolver, method_not_allowed
+from admin_token.responses import revoked
 from admin_token.route_docs import REVOCATION_SECURITY, REVOCATION_TAG, SECURITY, TAG
 from admin_token.secret_detection import accept_findings, list_types
 from admin_token.service import revoke_token

@@ -1,4 +1,4 @@
-"""What a cold start imports: no function module pulls in pydantic (docs/performance.md, issue 9).
+"""What a cold start imports: no function module pulls in pydantic (docs/performance.md).
 
 pydantic and the models built with it cost about a third of the boto3 floor at every cold start.
 Records and entities are plain dataclasses; the OpenAPI models live in `admin_token.openapi`,
@@ -39,3 +39,32 @@ def test_a_function_imports_no_pydantic_and_no_openapi_models(function: str) -> 
 
 def test_every_function_is_probed() -> None:
     assert FUNCTIONS == ["audit_events", "console", "lookup", "revocation_worker", "revoke"]
+
+
+# Request models each function's routes read; a function loads no other route's.
+ROUTE_MODELS = {
+    "admin_token.models.requests",
+    "admin_token.models.findings",
+    "admin_token.models.audit_queries",
+}
+FUNCTION_MODELS = {
+    "lookup": {"admin_token.models.requests"},
+    "revoke": {"admin_token.models.requests", "admin_token.models.findings"},
+    "audit_events": {"admin_token.models.requests", "admin_token.models.audit_queries"},
+}
+
+
+@pytest.mark.parametrize("function", sorted(FUNCTION_MODELS))
+def test_a_function_loads_only_its_own_routes_request_models(function: str) -> None:
+    probe = (
+        f"import sys, json; import functions.{function}.app; "
+        f"print(json.dumps(sorted(m for m in sys.modules if m in {sorted(ROUTE_MODELS)!r})))"
+    )
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO_ROOT / "layers" / "admin_token"), str(REPO_ROOT)]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", probe], env=environment, cwd=REPO_ROOT, capture_output=True, text=True, check=True
+    )
+    assert set(json.loads(result.stdout.splitlines()[-1])) == FUNCTION_MODELS[function]

@@ -1,0 +1,1 @@
+"""Request adapters, one module per route family: a function loads only its own routes' request models."""
