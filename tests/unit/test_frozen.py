@@ -8,7 +8,7 @@ from typing import ClassVar
 
 import pytest
 
-from admin_token.models.frozen import Frozen, as_dataclass
+from admin_token.models.frozen import Frozen, as_dataclass, replace
 
 
 class Point(Frozen):
@@ -78,3 +78,32 @@ def test_its_dataclass_equivalent_has_the_same_name_fields_and_defaults() -> Non
     assert list(fields) == ["x", "y", "tags", "label"]
     assert (fields["y"].default, fields["tags"].default_factory, fields["x"].type) == (0, list, int)
     assert equivalent(x=1, label="a") == equivalent(x=1, y=0, tags=[], label="a")
+
+
+class Positional(Frozen, kw_only=False):
+    kind: str
+    id: int = 0
+
+
+def test_a_class_declared_kw_only_false_takes_its_fields_positionally_too() -> None:
+    assert Positional("user", 3) == Positional(kind="user", id=3) == Positional("user", id=3)
+    assert Positional("user") == Positional(kind="user", id=0)
+    with pytest.raises(TypeError, match="multiple values"):
+        Positional("user", kind="runner")  # type: ignore[misc]
+    with pytest.raises(TypeError, match="positional"):
+        Positional("user", 3, 4)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match="positional"):
+        Pair(1, "a")  # type: ignore[misc]
+
+
+def test_replace_copies_with_changes_and_keeps_the_original() -> None:
+    original = Positional("user", 3)
+    assert replace(original, id=4) == Positional("user", 4)
+    assert original == Positional("user", 3)
+
+
+def test_a_positional_class_works_with_the_dataclasses_functions() -> None:
+    original = Positional("user", 3)
+    assert dataclasses.replace(original, id=4) == Positional("user", 4)
+    assert dataclasses.asdict(original) == {"kind": "user", "id": 3}
+    assert [field.name for field in dataclasses.fields(original)] == ["kind", "id"]

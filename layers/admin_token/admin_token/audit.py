@@ -7,11 +7,11 @@ what changed, the action, the message. It never sees a token or a digest.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
 from admin_token.audit_ids import next_audit_id, timestamp_of
+from admin_token.models.frozen import Frozen
 from admin_token.models.records import User
 from admin_token.outcomes import CHANGES
 from admin_token.storage.base import AuditRecord
@@ -123,8 +123,7 @@ def audit_record(
     )
 
 
-@dataclass(frozen=True)
-class Author:
+class Author(Frozen, kw_only=False):
     """Who a revoke's audit record names as its author, and the request that asked for it."""
 
     user: User

@@ -15,7 +15,6 @@ lookups as the token API's.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,6 +32,7 @@ from admin_token.models.audit_queries import (
     parse_audit_query,
     parse_event_id,
 )
+from admin_token.models.frozen import Frozen, replace
 from admin_token.observability import logger, metrics
 from admin_token.storage import AuditLog, TokenStore
 from admin_token.storage.audit_log import AuditPage, AuditQuery
@@ -70,8 +70,7 @@ def horizon_id(now: datetime) -> int:
 MAX_OFFSET_READS = 10
 
 
-@dataclass(frozen=True)
-class AuditEventsPage:
+class AuditEventsPage(Frozen, kw_only=False):
     """One page of events, newest first, and the cursor of the next page (None on the last).
 
     `page` is the page number asked for (offset pagination), and `next_page` the following one

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from admin_token.config import CallerContext, Configuration
 from admin_token.digests import token_digest
 from admin_token.errors import Forbidden, Unauthenticated
+from admin_token.models.frozen import Frozen
 from admin_token.models.records import PersonalAccessToken, User
 from admin_token.storage import RecordKey, StoredToken, TokenStore
 from admin_token.storage.items import user_from_item
@@ -24,8 +24,7 @@ WRITE_SCOPES = frozenset({API_SCOPE})
 READ_SCOPES = frozenset({API_SCOPE, READ_API_SCOPE})
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(Frozen, kw_only=False):
     user: User
     token: PersonalAccessToken
 
@@ -72,8 +71,7 @@ def authorize(
     return caller
 
 
-@dataclass(frozen=True)
-class CallerReads:
+class CallerReads(Frozen, kw_only=False):
     """The accepted caller, and what the two round trips that accepted it read besides."""
 
     caller: Caller

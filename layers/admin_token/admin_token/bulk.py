@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -49,17 +48,20 @@ PARALLEL_REVOKES = 16
 SECONDS_PER_ELEMENT = 3.0
 
 
-@dataclass
 class Element:
-    """One entry of `tokens`, from parsing to its result. The token itself is never in the result."""
+    """One entry of `tokens`, from parsing to its result. The token itself is never in the result.
 
-    index: int
-    token: str | None = None  # None: not a string
-    hint: str | None = None
-    token_type: TokenType[Any] | None = None
-    digest: str | None = None
-    duplicate_of: int | None = None
-    result: dict[str, Any] = field(default_factory=dict)
+    Mutable working state filled in step by step, not a value: a plain class.
+    """
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.token: str | None = None  # None: not a string
+        self.hint: str | None = None
+        self.token_type: TokenType[Any] | None = None
+        self.digest: str | None = None
+        self.duplicate_of: int | None = None
+        self.result: dict[str, Any] = {}
 
     def answer(self, outcome: str, status: int | None, **extra: Any) -> None:
         self.result = {

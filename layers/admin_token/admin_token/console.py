@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from aws_lambda_powertools.event_handler import Response
+
+from admin_token.models.frozen import Frozen
 
 CONSOLE_PATH: Final = "/console"
 CONSOLE_ASSET_PATH: Final = "/console/<asset>"
@@ -47,8 +48,7 @@ PAGE: Final = "index.html"
 _ASSET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\.(js|css|svg)")
 
 
-@dataclass(frozen=True)
-class StaticFile:
+class StaticFile(Frozen, kw_only=False):
     body: str
     content_type: str
 

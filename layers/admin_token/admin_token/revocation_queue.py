@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from functools import cache
 from typing import Any, Final
 
@@ -24,6 +23,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from admin_token import budget
 from admin_token.errors import QueueUnavailable
 from admin_token.json_body import InvalidJson, RepeatedKey, parse_json_object
+from admin_token.models.frozen import Frozen
 from admin_token.observability import logger, metrics
 
 QUEUE_URL_VARIABLE: Final = "REVOCATION_QUEUE_URL"
@@ -44,8 +44,7 @@ class InvalidMessage(ValueError):
     """A queued body that is not a revocation message (fixed text: never echoes the body)."""
 
 
-@dataclass(frozen=True)
-class RevocationMessage:
+class RevocationMessage(Frozen, kw_only=False):
     digest: str
     token_type: str
     location: str | None

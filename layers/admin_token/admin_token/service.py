@@ -8,7 +8,6 @@ checks"). A revoke adds exactly one transaction, which also writes the audit rec
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
@@ -26,6 +25,7 @@ from admin_token.errors import (
     TokenNotFound,
     UnsupportedTokenType,
 )
+from admin_token.models.frozen import Frozen, replace
 from admin_token.models.requests import TokenRequest
 from admin_token.models.results import RevokeOutcome
 from admin_token.observability import logger, metrics
@@ -50,8 +50,7 @@ MAX_REVOKE_ATTEMPTS = 3
 ABSENT_RECORD = RecordKey("user", 0)
 
 
-@dataclass(frozen=True)
-class Identified:
+class Identified(Frozen, kw_only=False):
     caller: Caller
     context: RequestContext
     token_type: TokenType[Any]

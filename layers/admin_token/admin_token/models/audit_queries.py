@@ -13,13 +13,13 @@ import binascii
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
 from admin_token.audit import ENTITY_CLASS_NAMES
 from admin_token.audit_ids import MAX_ID, first_id_at
 from admin_token.errors import InvalidRequest
+from admin_token.models.frozen import Frozen
 from admin_token.storage.audit_log import AuditQuery
 
 DEFAULT_PER_PAGE: Final = 20
@@ -38,16 +38,14 @@ _ONE_MILLISECOND: Final = timedelta(milliseconds=1)
 _FINER_THAN_A_MILLISECOND: Final = timedelta(microseconds=999)
 
 
-@dataclass(frozen=True)
-class AuditEventsRequest:
+class AuditEventsRequest(Frozen, kw_only=False):
     credential: str | None
     # Every value of every query parameter, as sent (API Gateway's multi-value map).
     parameters: Mapping[str, Sequence[str]]
     request_id: str
 
 
-@dataclass(frozen=True)
-class AuditEventsQuery:
+class AuditEventsQuery(Frozen, kw_only=False):
     query: AuditQuery
     per_page: int
     page: int | None = None  # offset pagination: the page number asked for, if any

@@ -8,11 +8,11 @@ orders the checks (401, 413, the flag, then 400), so each problem waits for its 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 
 from admin_token.errors import InvalidRequest, PayloadTooLarge
 from admin_token.json_body import parse_json
+from admin_token.models.frozen import Frozen
 from admin_token.models.requests import HTTP_WHITESPACE, body_text
 
 # Lambda's synchronous payload limit, and the most findings one request may carry.
@@ -20,8 +20,7 @@ MAX_FINDINGS_BODY_BYTES: Final = 6_291_456
 MAX_FINDINGS: Final = 10_000
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(Frozen, kw_only=False):
     """One finding as validated: the plaintext lives only in memory, for this request."""
 
     rule_type: str
@@ -29,8 +28,7 @@ class Finding:
     location: str | None
 
 
-@dataclass(frozen=True)
-class FindingsRequest:
+class FindingsRequest(Frozen, kw_only=False):
     credential: str | None
     document: Any  # the parsed body; None when `problem` is set
     request_id: str

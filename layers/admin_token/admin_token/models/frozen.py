@@ -8,7 +8,8 @@ read once (`__init_subclass__`: its annotations and defaults) and shares one imp
 those methods, so creating it costs about 30 µs.
 
 `dataclass_transform` makes type checkers treat a subclass as a frozen, keyword-only dataclass:
-constructor calls and assignments are checked as before. pydantic (only in the OpenAPI
+constructor calls and assignments are checked as before. A subclass declared with `kw_only=False`
+also takes its fields positionally, in order, as a plain frozen dataclass does. pydantic (only in the OpenAPI
 generator) reads a subclass's schema through an equivalent standard dataclass (`as_dataclass`).
 """
 
@@ -36,9 +37,11 @@ class FieldSpec(NamedTuple):
 @dataclass_transform(kw_only_default=True, frozen_default=True, field_specifiers=(dataclasses.field,))
 class Frozen:
     __fields__: ClassVar[tuple[FieldSpec, ...]] = ()
+    __positional__: ClassVar[bool] = False
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
+    def __init_subclass__(cls, kw_only: bool = True, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
+        cls.__positional__ = not kw_only
         fields = {spec.name: spec for spec in cls.__fields__}  # inherited ones first, in order
         for name, annotation in inspect.get_annotations(cls).items():  # its own, not inherited
             if str(annotation).startswith(("ClassVar", "typing.ClassVar")):
@@ -51,8 +54,24 @@ class Frozen:
             if value is not MISSING:
                 delattr(cls, name)  # an instance always holds its own value
         cls.__fields__ = tuple(fields.values())
+        if cls.__positional__:
+            # Classes that were plain dataclasses keep working with `dataclasses.replace`, `fields`
+            # and `asdict`: those read only this map.
+            cls.__dataclass_fields__ = {spec.name: _dataclass_field(spec) for spec in cls.__fields__}  # type: ignore[attr-defined]
 
-    def __init__(self, **values: Any) -> None:
+    def __init__(self, *args: Any, **values: Any) -> None:
+        if args:
+            if not self.__positional__ or len(args) > len(self.__fields__):
+                # Python's own wording, counting `self`.
+                takes = 1 + (len(self.__fields__) if self.__positional__ else 0)
+                raise TypeError(
+                    f"__init__() takes {takes} positional argument{'s' if takes > 1 else ''} "
+                    f"but {len(args) + 1} were given"
+                )
+            for spec, value in zip(self.__fields__, args, strict=False):
+                if spec.name in values:
+                    raise TypeError(f"{type(self).__name__}() got multiple values for argument {spec.name!r}")
+                values[spec.name] = value
         for spec in self.__fields__:
             if spec.name in values:
                 value = values.pop(spec.name)
@@ -91,6 +110,21 @@ class Frozen:
     def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
         # Only the OpenAPI generator asks: describe the class as the dataclass it stands for.
         return handler(as_dataclass(cls))
+
+
+def _dataclass_field(spec: FieldSpec) -> dataclasses.Field[Any]:
+    described: dataclasses.Field[Any] = dataclasses.field(default=spec.default, default_factory=spec.default_factory)
+    described.name, described.type = spec.name, spec.annotation
+    described._field_type = dataclasses._FIELD  # type: ignore[attr-defined]  # what `dataclass` sets on a field
+    return described
+
+
+F = typing.TypeVar("F", bound=Frozen)
+
+
+def replace(instance: F, **changes: Any) -> F:
+    """A copy of `instance` with `changes`, as `dataclasses.replace` makes one of a dataclass."""
+    return type(instance)(**{**{spec.name: getattr(instance, spec.name) for spec in instance.__fields__}, **changes})
 
 
 _EQUIVALENTS: dict[type[Frozen], type] = {}

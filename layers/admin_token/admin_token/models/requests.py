@@ -9,12 +9,12 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qs
 
 from admin_token.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
 from admin_token.json_body import InvalidJson, RepeatedKey, parse_json_object
+from admin_token.models.frozen import Frozen
 
 MAX_BODY_BYTES: Final = 64 * 1024
 MAX_FORM_FIELDS: Final = 100
@@ -28,8 +28,7 @@ class _Absent:
 ABSENT: Final = _Absent()
 
 
-@dataclass(frozen=True)
-class TokenRequest:
+class TokenRequest(Frozen, kw_only=False):
     credential: str | None
     token: Any  # ABSENT, or whatever the body held under "token": only a str is a token
     request_id: str
@@ -147,8 +146,7 @@ def parse_token_request(
 FORM: Final = "application/x-www-form-urlencoded"
 
 
-@dataclass(frozen=True)
-class BodyRules:
+class BodyRules(Frozen, kw_only=False):
     """How a route reads its body: the one reading path, with what differs per route."""
 
     query_refuses: tuple[str, ...]  # names that must not be sent in the query; the first names the 400
@@ -250,8 +248,7 @@ SINGLE_BODY: Final = BodyRules(("token",), MAX_BODY_BYTES, forms=True)
 BULK_BODY: Final = BodyRules(("tokens", "token"), MAX_BULK_BODY_BYTES, forms=False)
 
 
-@dataclass(frozen=True)
-class BulkRevokeRequest:
+class BulkRevokeRequest(Frozen, kw_only=False):
     """`POST /api/v4/admin/tokens/revoke`: JSON only, `{"tokens": [...], "dry_run": false}`."""
 
     credential: str | None

@@ -6,15 +6,14 @@ object, so a single revoke, its dry run and a bulk element always say the same t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
+from admin_token.models.frozen import Frozen
 from admin_token.outcomes import ALREADY_REVOKED, Action
 from admin_token.token_types.base import Target
 
 
-@dataclass(frozen=True)
-class RevokeOutcome:
+class RevokeOutcome(Frozen, kw_only=False):
     token_type: str
     action: Action
     target: Target | None

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
+from admin_token.models.frozen import Frozen
 from admin_token.storage.base import AuditRecord
 
 
-@dataclass(frozen=True)
-class AuditQuery:
+class AuditQuery(Frozen, kw_only=False):
     """Events with `min_id <= audit_id <= max_id` and every given field equal, newest first.
 
     Time filters and the keyset cursor are already id bounds here (see admin_token.audit_ids).
@@ -23,8 +22,7 @@ class AuditQuery:
     token_type: str | None = None
 
 
-@dataclass(frozen=True)
-class AuditPage:
+class AuditPage(Frozen, kw_only=False):
     """Up to `limit` matching events, newest first, and where the next page starts.
 
     `more_below` is None when no older event matches; otherwise the next page is the same query

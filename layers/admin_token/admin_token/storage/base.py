@@ -8,20 +8,20 @@ token's `version` as it was read, so two racing revokes cannot both take effect.
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal, Protocol
 
+from admin_token.models.frozen import Frozen
 
-@dataclass(frozen=True)
-class RecordKey:
+
+class RecordKey(Frozen, kw_only=False):
     """A record a token points to or names: its owner user, or its runner."""
 
     kind: Literal["user", "runner"]
     id: int
 
 
-@dataclass(frozen=True)
-class StoredToken:
+class StoredToken(Frozen, kw_only=False):
     """A token's item as read: found by digest, typed, versioned; the rest is the type's record."""
 
     digest: str
@@ -30,23 +30,20 @@ class StoredToken:
     attributes: Mapping[str, Any] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class UpdateToken:
+class UpdateToken(Frozen, kw_only=False):
     """Set attributes on the token's item (revoke, expire)."""
 
     token: StoredToken
     values: Mapping[str, Any]
 
 
-@dataclass(frozen=True)
-class DeleteToken:
+class DeleteToken(Frozen, kw_only=False):
     """Remove the token's item (a session ends)."""
 
     token: StoredToken
 
 
-@dataclass(frozen=True)
-class ReplaceTokenSecret:
+class ReplaceTokenSecret(Frozen, kw_only=False):
     """Move the token's record to a new digest (reset), and repoint the owner user if it names it."""
 
     token: StoredToken
@@ -55,8 +52,7 @@ class ReplaceTokenSecret:
     owner_attribute: str | None = None
 
 
-@dataclass(frozen=True)
-class DeleteRunner:
+class DeleteRunner(Frozen, kw_only=False):
     """Unregister a runner: its item, its assignments and its token, all at once."""
 
     token: StoredToken
@@ -75,8 +71,7 @@ TOMBSTONE = "tombstone"
 TOMBSTONE_DAYS = 400
 
 
-@dataclass(frozen=True)
-class Tombstone:
+class Tombstone(Frozen, kw_only=False):
     """What an earlier revoke did to a token it made unknown. Never the token, never a new secret."""
 
     token_type: str
@@ -87,8 +82,7 @@ class Tombstone:
     cascade: tuple[tuple[str, int], ...] = ()
 
 
-@dataclass(frozen=True)
-class AuditRecord:
+class AuditRecord(Frozen, kw_only=False):
     """One audit event: a revoke that changed something, in GitLab's audit event vocabulary.
 
     Built by `admin_token.audit.audit_record`; written in the revoke's own transaction; read back

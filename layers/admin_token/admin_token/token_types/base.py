@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar, Generic, TypeVar
 
@@ -12,6 +11,7 @@ from admin_token.config import CallerContext, Configuration, gitlab_url
 from admin_token.digests import new_secret, token_digest
 from admin_token.errors import RevokeRefused
 from admin_token.models.entities import Entity, UserEntity
+from admin_token.models.frozen import Frozen
 from admin_token.models.records import Record, Runner, User
 from admin_token.outcomes import ALREADY_REVOKED, Action
 from admin_token.storage import Change, RecordKey, ReplaceTokenSecret, StoredToken
@@ -23,8 +23,7 @@ R = TypeVar("R", bound=Record)
 UNSUPPORTED_TOKEN_TYPE = "Unsupported token type"
 
 
-@dataclass(frozen=True)
-class RequestContext:
+class RequestContext(Frozen, kw_only=False):
     """Everything a type may consult beyond the token: clock, settings, who is asking."""
 
     now: datetime
@@ -42,8 +41,7 @@ class RequestContext:
         return self.now.date()
 
 
-@dataclass(frozen=True)
-class Found:
+class Found(Frozen, kw_only=False):
     """The token's item and the records it points to, as read for this request."""
 
     token: StoredToken
@@ -61,8 +59,7 @@ class Found:
         return model.from_attributes(self.token.attributes)
 
 
-@dataclass(frozen=True)
-class Target:
+class Target(Frozen, kw_only=False):
     """A record a revoke changes: `type` is our record name (runner, user, personal_access_token...)."""
 
     type: str
@@ -72,8 +69,7 @@ class Target:
         return {"type": self.type, "id": self.id}
 
 
-@dataclass(frozen=True)
-class Revocation:
+class Revocation(Frozen, kw_only=False):
     """What a revoke of this token does, decided before anything is written.
 
     The one plan serves every path: a revoke applies `change` (with the audit record, in one

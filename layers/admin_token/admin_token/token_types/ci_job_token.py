@@ -1,15 +1,13 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from admin_token.models.entities import CiJobTokenEntity, Entity
+from admin_token.models.frozen import Frozen
 from admin_token.models.records import CiJob, User
 from admin_token.storage import RecordKey, StoredToken
 from admin_token.token_types.base import Found, RefusesRevoke, RequestContext, TokenType
 
 
-@dataclass(frozen=True)
-class RunningJob:
+class RunningJob(Frozen, kw_only=False):
     job: CiJob
     user: User | None
 

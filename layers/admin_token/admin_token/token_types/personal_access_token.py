@@ -1,17 +1,15 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from admin_token.config import Configuration
 from admin_token.errors import RevokeRefused
 from admin_token.models.entities import Entity, PersonalAccessTokenEntity
+from admin_token.models.frozen import Frozen
 from admin_token.models.records import PersonalAccessToken, User
 from admin_token.storage import RecordKey, StoredToken, UpdateToken
 from admin_token.token_types.base import Found, RequestContext, Revocation, Target, TokenType
 
 
-@dataclass(frozen=True)
-class OwnedToken:
+class OwnedToken(Frozen, kw_only=False):
     token: PersonalAccessToken
     owner: User
 

@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from admin_token.errors import RevokeRefused
 from admin_token.models.entities import Entity, PipelineTriggerEntity
+from admin_token.models.frozen import Frozen
 from admin_token.models.records import PipelineTrigger, User
 from admin_token.storage import RecordKey, StoredToken, UpdateToken
 from admin_token.token_types.base import UNSUPPORTED_TOKEN_TYPE, Found, RequestContext, Revocation, Target, TokenType
 
 
-@dataclass(frozen=True)
-class OwnedTrigger:
+class OwnedTrigger(Frozen, kw_only=False):
     trigger: PipelineTrigger
     owner: User | None
 
