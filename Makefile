@@ -55,12 +55,13 @@ typecheck: install
 cfn-lint: install
 	$(BIN)/cfn-lint template.yaml
 
-# openapi.json is generated from the functions' Powertools resolvers; tests/unit/test_openapi.py fails on drift.
+# openapi.json is generated from the functions' Powertools resolvers (src/admin_token_openapi);
+# tests/unit/test_openapi.py fails on drift.
 openapi: install
-	$(BIN)/python scripts/openapi.py
+	$(BIN)/python -m admin_token_openapi
 
 openapi-check: install
-	$(BIN)/python scripts/openapi.py --check
+	$(BIN)/python -m admin_token_openapi --check
 
 unit: install
 	$(BIN)/pytest tests/unit

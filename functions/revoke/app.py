@@ -34,7 +34,7 @@ app = build_resolver()
 @app.delete(
     TOKEN_PATH,
     summary="Revoke a token with the semantics of its type",
-    description="Revokes, resets, expires or deletes, as the token's type requires (spec §5), in one DynamoDB "
+    description="Revokes, resets, expires or deletes, as the token's type requires (docs/contract.md), in one DynamoDB "
     "transaction that also writes the audit record. Behind the `api_admin_token_revoke` flag.",
     operation_id="revokeToken",
     tags=[TAG],
