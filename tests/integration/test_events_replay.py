@@ -584,6 +584,8 @@ REQUEST_CONTEXT_KEYS = {
     "resourcePath",
     "httpMethod",
     "apiId",
+    "domainName",
+    "domainPrefix",
     "protocol",
 }
 
@@ -611,6 +613,9 @@ def test_event_file_is_a_complete_rest_proxy_event(name: str) -> None:
 
     assert set(event) == PROXY_EVENT_KEYS
     assert set(event["requestContext"]) == REQUEST_CONTEXT_KEYS
+    # API Gateway names its own domain; the Link header is built from it, never from Host.
+    assert event["requestContext"]["domainName"] == event["headers"]["Host"]
+    assert event["requestContext"]["domainPrefix"] == event["requestContext"]["apiId"]
     assert (event["resource"], event["path"]) == (resource, path)
     assert event["requestContext"]["resourcePath"] == resource
     assert event["requestContext"]["path"] == f"/{event['requestContext']['stage']}{path}"
