@@ -130,8 +130,8 @@ def remember_client_request_tokens() -> None:
         if token is None:
             return transact_write_items(self)
         key = (self.current_account, self.region, str(token))
-        request = json.dumps({name: value for name, value in self.body.items() if name != "ClientRequestToken"},
-                             sort_keys=True)  # fmt: skip
+        parameters = {name: value for name, value in self.body.items() if name != "ClientRequestToken"}
+        request = json.dumps(parameters, sort_keys=True)
         if client_request_tokens.committed(key, request):
             from moto.core.responses import ActionResult
 
