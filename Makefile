@@ -19,17 +19,19 @@ SAM_BUILD_ENV := $(if $(PYENV_RUNTIME),PYENV_VERSION=$(PYENV_RUNTIME))
 CHROMIUM := /usr/bin/chromium
 AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install browser run test lint typecheck cfn-lint openapi openapi-check unit integration e2e bench validate build clean
+.PHONY: install lock browser run test lint typecheck cfn-lint openapi openapi-check unit integration e2e bench validate build clean
 
 install: $(STAMP)
 
-# uv installs the same versions pip resolves, bytecode compiled as pip does, in ~11 s instead of
-# ~40 s from an empty cache: `make test` on a fresh clone has a 6-minute budget. Without the
-# compiled bytecode every test process compiles moto and botocore itself (a minute more CPU).
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/python -m uv pip install --quiet --compile-bytecode --python $(BIN)/python -e '.[dev]'
+# Every dependency, direct or not, is pinned in uv.lock; `make install` installs exactly those
+# (uv, itself one of them, in ~11 s) and fails if pyproject.toml changed since: run `make lock`.
+# Bytecode is compiled at install: otherwise every test process compiles moto and botocore itself.
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+
+$(STAMP): pyproject.toml uv.lock
+	test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(UV) sync --locked --extra dev --compile-bytecode --quiet || { echo 'make install: uv.lock is stale or could not be installed (after editing pyproject.toml: make lock)' >&2; exit 1; }
 	touch $(STAMP)
 
 browser: $(CHROMIUM)
@@ -37,6 +39,11 @@ browser: $(CHROMIUM)
 $(CHROMIUM):
 	$(AS_ROOT) apt-get update -qq
 	$(AS_ROOT) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+# Re-resolve uv.lock after a change to pyproject.toml's dependencies (`uv lock --upgrade` moves every pin).
+lock:
+	test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet uv==$(UV_VERSION); }
+	$(UV) lock
 
 run: install
 	$(BIN)/admin-token-api serve --host $(HOST) --port $(PORT)

@@ -28,9 +28,10 @@ import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
 from admin_token_local.appconfig_standin import AppConfigStandIn
-from admin_token_local.dynamodb_local import EmbeddedDynamoDB, create_tables
+from admin_token_local.dynamodb_local import create_tables
 from admin_token_local.gateway import LocalApiGateway
 from admin_token_local.lambda_runtime import LocalFunctions, add_layers_to_path, use_local_aws_credentials
+from admin_token_local.moto_server import EmbeddedMotoServer
 from admin_token_local.template import (
     Template,
     feature_flags_document,
@@ -353,9 +354,9 @@ def local_backends(
     with contextlib.ExitStack() as stack:
         moto_endpoint = None
         if dynamodb_endpoint is None:
-            dynamodb = EmbeddedDynamoDB()
-            dynamodb_endpoint = moto_endpoint = dynamodb.start()
-            stack.callback(dynamodb.stop)
+            moto = EmbeddedMotoServer()  # the tables, and below the queues and secrets
+            dynamodb_endpoint = moto_endpoint = moto.start()
+            stack.callback(moto.stop)
         environment = function_environment(template, ids[0])
         identifiers = [environment.get(name, name) for name in APPCONFIG_VARIABLES]
         appconfig = AppConfigStandIn(document, *identifiers)
@@ -378,7 +379,7 @@ def _queues_and_secrets(
 
     with contextlib.ExitStack() as stack:
         if moto_endpoint is None:
-            moto = EmbeddedDynamoDB()  # moto's server hosts every service: here, only SQS and Secrets Manager
+            moto = EmbeddedMotoServer()  # here it hosts only the queues and secrets
             moto_endpoint = moto.start()
             stack.callback(moto.stop)
         queues = create_queues(moto_endpoint, template)

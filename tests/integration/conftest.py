@@ -19,8 +19,9 @@ from admin_token.config import reset_configuration_cache
 from admin_token.digests import token_digest
 from admin_token.storage.dynamodb import default_store
 from admin_token_local.appconfig_standin import AppConfigStandIn
-from admin_token_local.dynamodb_local import EmbeddedDynamoDB, reset_tables
+from admin_token_local.dynamodb_local import reset_tables
 from admin_token_local.lambda_runtime import FakeLambdaContext
+from admin_token_local.moto_server import EmbeddedMotoServer
 from admin_token_local.seed import DEMO_SEED_PATH, load_seed_file, write_seed
 from admin_token_local.template import feature_flags_document, table_names
 from tests.conftest import TEMPLATE
@@ -31,7 +32,7 @@ DEFAULT_FLAGS = feature_flags_document(TEMPLATE)
 
 @pytest.fixture(scope="session")
 def dynamodb_endpoint() -> Iterator[str]:
-    server = EmbeddedDynamoDB()
+    server = EmbeddedMotoServer()
     endpoint = server.start()
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     yield endpoint

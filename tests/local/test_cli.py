@@ -25,7 +25,7 @@ import pytest
 import yaml
 
 from admin_token_local.cli import main
-from admin_token_local.dynamodb_local import EmbeddedDynamoDB
+from admin_token_local.moto_server import EmbeddedMotoServer
 from admin_token_local.template import feature_flags_document, load_template
 from tests.local.conftest import REAL_TEMPLATE
 
@@ -386,7 +386,7 @@ def test_the_template_option_is_accepted_after_the_command(tmp_path: Path, capsy
 def test_seed_creates_missing_tables_and_loads_the_file(
     capsys: pytest.CaptureFixture[str], process_state: None, unique_tables: dict[str, str]
 ) -> None:
-    server = EmbeddedDynamoDB()
+    server = EmbeddedMotoServer()
     endpoint = server.start()
     try:
         demo = REAL_TEMPLATE.parent / "demo" / "seed.json"
