@@ -210,18 +210,37 @@ def _header_value(value: Any) -> str:
     return str(value)
 
 
+def _read_exactly(stream: Any, size: int) -> bytes:
+    """`size` bytes, or ValueError: a body cut short is never handed on as if complete (API
+    Gateway invokes no function with an incomplete body)."""
+    data = stream.read(size)
+    if len(data) != size:
+        raise ValueError("the body ended early")
+    return data
+
+
 def _read_chunked(stream: Any, limit: int) -> bytes:
     body = b""
     while True:
-        size = int(stream.readline().split(b";", 1)[0].strip() or b"0", 16)
+        line = stream.readline(1024)
+        if not line.endswith(b"\n"):  # the connection ended (or a size line never ends)
+            raise ValueError("the chunked body ended before its last chunk")
+        size_text = line.split(b";", 1)[0].strip()
+        if not size_text or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+            raise ValueError("invalid chunk size")
+        size = int(size_text, 16)
         if size == 0:
-            while stream.readline() not in (b"\r\n", b"\n", b""):  # trailers
-                pass
-            return body
+            while True:  # trailers, up to the empty line that ends the body
+                trailer = stream.readline(8192)
+                if not trailer.endswith(b"\n"):
+                    raise ValueError("the chunked body ended in its trailers")
+                if trailer in (b"\r\n", b"\n"):
+                    return body
         if len(body) + size > limit:
             raise BodyTooLargeError
-        body += stream.read(size)
-        stream.readline()
+        body += _read_exactly(stream, size)
+        if stream.readline(3) not in (b"\r\n", b"\n"):
+            raise ValueError("a chunk is longer than its size says, or the body ended early")
 
 
 class LocalApiGateway:
@@ -345,7 +364,7 @@ def _handler_for(gateway: LocalApiGateway) -> type[BaseHTTPRequestHandler]:
                 raise ValueError("negative Content-Length")
             if length > MAX_BODY_BYTES:
                 raise BodyTooLargeError
-            return self.rfile.read(length)
+            return _read_exactly(self.rfile, length)
 
         def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
             self.send_response(status)
