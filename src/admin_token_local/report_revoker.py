@@ -47,7 +47,7 @@ RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 # token may still work. `invalid` cannot happen for strings; if it does, someone must look.
 SETTLED = frozenset({"revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "skipped"})
 ORDER = ("revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "skipped",
-         "unsupported", "refused", "invalid", "failed")  # fmt: skip
+         "unsupported", "refused", "invalid", "failed", "not_sent")  # fmt: skip
 # An outcome is shown only if it looks like one: the client never prints what the service sends.
 OUTCOME_NAME = re.compile(r"[a-z_]{1,32}")
 HINT_TAIL = 4
@@ -282,11 +282,15 @@ def _network_reason(error: BaseException) -> str:
 # -- the command ----------------------------------------------------------------------------------
 
 
+NOT_SENT = "not_sent"  # holds a known prefix after other text: maybe a token, not one alone
+
+
 @dataclass(frozen=True)
 class Plan:
     findings: list[Finding]
     prefixes: dict[str, str | None]  # secret -> its known prefix, or None: skipped
     to_send: list[str]  # each token once, in the order first found
+    local: dict[str, str]  # secret -> the outcome decided here, without sending it
 
 
 def plan(reports: Sequence[Report]) -> Plan:
@@ -296,7 +300,14 @@ def plan(reports: Sequence[Report]) -> Plan:
         secret: next((prefix for prefix in known if secret.startswith(prefix)), None)
         for secret in dict.fromkeys(finding.secret for finding in findings)
     }
-    return Plan(findings, prefixes, [secret for secret, prefix in prefixes.items() if prefix])
+    # `export TOKEN=glpat-…` or a URL with a token in it: not sent (the service would answer
+    # not_found), and not settled either: the token inside may be live.
+    local = {
+        secret: NOT_SENT
+        for secret, prefix in prefixes.items()
+        if prefix is None and any(candidate in secret for candidate in known)
+    }
+    return Plan(findings, prefixes, [secret for secret, prefix in prefixes.items() if prefix], local)
 
 
 def revoke_report(
@@ -320,11 +331,20 @@ def revoke_report(
                 finding.file,
                 finding.line,
                 token_hint(finding.secret, work.prefixes[finding.secret]),
-                outcomes.get(finding.secret, "skipped"),
+                outcomes.get(finding.secret) or work.local.get(finding.secret, "skipped"),
             )
             for finding in work.findings
         ]
         _print(reports, work, results, dry_run, console, errors)
+        embedded = sum(1 for result in results if result.outcome == NOT_SENT)
+        if embedded:
+            errors.print(
+                Text(
+                    f"admin-token-api: {_count(embedded, 'finding holds', 'findings hold')} a GitLab token prefix "
+                    "after other text: not sent, and it may be a live token: revoke it by hand"
+                ),
+                soft_wrap=True,
+            )
         if pending is not None:
             pending.write([result.to_json() for result in results])
         return 0 if all(result.outcome in SETTLED for result in results) else 1

@@ -89,9 +89,14 @@ def _read_gitleaks(path: Path, text: str) -> Report | None:
 
 
 def _gitleaks_secret(value: Any) -> str:
-    if not isinstance(value, str) or value == GITLEAKS_REDACTED or value.endswith("..."):
-        return ""
-    return value
+    secret = _secret(value)
+    return "" if secret == GITLEAKS_REDACTED or secret.endswith("...") else secret
+
+
+def _secret(value: Any) -> str:
+    # Scanners keep what surrounds a match (a line's end, a space): no token has it, and sent
+    # with it, a live token would be answered `not_found`.
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _read_gitlab(path: Path, text: str) -> Report | None:
@@ -118,7 +123,7 @@ def _read_gitlab(path: Path, text: str) -> Report | None:
             Finding(
                 _file(location.get("file")),
                 _line(location.get("start_line")),
-                secret if isinstance(secret, str) else "",
+                _secret(secret),
             )
         )
     return Report(path, GITLAB, findings)
@@ -136,7 +141,7 @@ def _read_trufflehog(path: Path, text: str) -> Report | None:
     for item in documents:
         if isinstance(item, dict) and "Raw" in item and "SourceMetadata" in item:
             file, line = _trufflehog_place(item["SourceMetadata"])
-            findings.append(Finding(file, line, item["Raw"] if isinstance(item["Raw"], str) else ""))
+            findings.append(Finding(file, line, _secret(item["Raw"])))
         elif not (isinstance(item, dict) and "level" in item and "msg" in item):
             return None  # neither a finding nor one of trufflehog's own log lines (2>&1)
     if not findings and text.strip():

@@ -632,3 +632,23 @@ def test_every_argument_of_the_command_has_help(capsys: pytest.CaptureFixture[st
     subcommands = next(a for a in parser._actions if a.dest == "command")
     revoke = subcommands.choices["revoke-report"]  # type: ignore[index]
     assert [a.dest for a in revoke._actions if not a.help] == []
+
+
+# -- secrets as reports hold them -----------------------------------------------------------------
+
+
+def test_surrounding_whitespace_is_stripped_and_a_prefix_inside_other_text_exits_1(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report = gitleaks(tmp_path / "r.json", [demo.AGENT + "\n", " " + demo.ALICE_PAT, f"RUNNER={demo.PROJECT_RUNNER}"])
+    output = tmp_path / "out.json"
+    status, out, err = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+    # The first two are sent as the tokens they are; the third is not a token alone: not sent
+    assert stand_in.sent == [demo.AGENT, demo.ALICE_PAT]
+    assert [r["outcome"] for r in json.loads(output.read_text(encoding="utf-8"))] == ["revoked", "revoked", "not_sent"]
+    assert status == 1
+    assert err == (
+        "admin-token-api: 1 finding holds a GitLab token prefix after other text: not sent, and it may be a live "
+        "token: revoke it by hand\n"
+    )
+    assert leaked([out, err, output.read_text(encoding="utf-8")]) == []
