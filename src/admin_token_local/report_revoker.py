@@ -16,6 +16,7 @@ import json
 import os
 import re
 import socket
+import stat
 import tempfile
 import time
 import urllib.error
@@ -376,27 +377,53 @@ def _send(tokens: list[str], client: BulkClient, dry_run: bool, errors: Console)
 
 
 class _OutputFile:
-    """--output, written whole or not at all: a temporary file next to it, renamed at the end.
-    Created first, so an unusable path stops the command before any token is sent."""
+    """--output, checked before anything is sent. A regular file (or a new one) is written whole
+    or not at all: a temporary file next to it, renamed at the end. Anything else (a device,
+    a FIFO, /dev/stdout) is written in place: renaming over it would replace a device (run as
+    root, /dev/full became a JSON file). A directory is refused."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.temporary: Path | None = None
+        target = Path(os.path.realpath(path))  # through a symbolic link, to what it names
         try:
-            descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            mode = target.stat().st_mode
+        except FileNotFoundError:
+            mode = None
         except OSError as error:
-            reason = error.strerror.lower() if error.strerror else type(error).__name__
-            raise UsageError(f"cannot write --output {path}: {reason}") from None
+            raise self._error(error) from None
+        if mode is not None and stat.S_ISDIR(mode):
+            raise UsageError(f"cannot write --output {path}: is a directory")
+        self.in_place = mode is not None and not stat.S_ISREG(mode)
+        if self.in_place:
+            if not os.access(target, os.W_OK):
+                raise UsageError(f"cannot write --output {path}: permission denied")
+            self.target = target
+            return
+        self.target = target
+        try:
+            descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        except OSError as error:
+            raise self._error(error) from None
         os.close(descriptor)
-        self.temporary: Path | None = Path(name)
+        self.temporary = Path(name)
+
+    def _error(self, error: OSError) -> UsageError:
+        reason = error.strerror.lower() if error.strerror else type(error).__name__
+        return UsageError(f"cannot write --output {self.path}: {reason}")
 
     def write(self, document: list[dict[str, Any]]) -> None:
-        assert self.temporary is not None
-        self.temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         try:
-            os.replace(self.temporary, self.path)
-        except OSError as error:  # e.g. --output names a directory
-            reason = error.strerror.lower() if error.strerror else type(error).__name__
-            raise UsageError(f"cannot write --output {self.path}: {reason}") from None
+            if self.in_place:
+                with self.target.open("w", encoding="utf-8") as stream:
+                    stream.write(text)
+                return
+            assert self.temporary is not None
+            self.temporary.write_text(text, encoding="utf-8")
+            os.replace(self.temporary, self.target)
+        except OSError as error:  # e.g. /dev/full: no space left on device
+            raise self._error(error) from None
         self.temporary = None
 
     def discard(self) -> None:

@@ -12,6 +12,7 @@ import os
 import pty
 import select
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -652,3 +653,35 @@ def test_surrounding_whitespace_is_stripped_and_a_prefix_inside_other_text_exits
         "token: revoke it by hand\n"
     )
     assert leaked([out, err, output.read_text(encoding="utf-8")]) == []
+
+
+# -- --output -------------------------------------------------------------------------------------
+
+
+def test_an_output_directory_is_refused_before_anything_is_sent(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, out, err = run(capsys, REPORTS[0], "--url", stand_in.url, "--output", str(tmp_path))
+    assert (status, out, err) == (2, "", f"admin-token-api: error: cannot write --output {tmp_path}: is a directory\n")
+    assert stand_in.requests == []
+
+
+def test_an_output_that_is_not_a_regular_file_is_written_in_place_never_replaced(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A FIFO stands for any such file (/dev/stdout, a device): replaced by a regular file, a
+    # device run as root (/dev/full, /dev/null) would be gone.
+    fifo = tmp_path / "results.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        status, _, err = run(capsys, REPORTS[0], "--url", stand_in.url, "--output", str(fifo))
+        assert (status, err) == (0, "")
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+        written = b""
+        while chunk := os.read(reader, 65536):
+            written += chunk
+    finally:
+        os.close(reader)
+    assert [r["outcome"] for r in json.loads(written)][0] == "revoked"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["results.fifo"]  # no temporary file left
