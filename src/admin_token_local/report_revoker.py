@@ -48,7 +48,7 @@ RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 # token may still work. `invalid` cannot happen for strings; if it does, someone must look.
 SETTLED = frozenset({"revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "skipped"})
 ORDER = ("revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "skipped",
-         "unsupported", "refused", "invalid", "failed", "not_sent")  # fmt: skip
+         "unsupported", "refused", "invalid", "failed", "not_sent", "unanswered")  # fmt: skip
 # An outcome is shown only if it looks like one: the client never prints what the service sends.
 OUTCOME_NAME = re.compile(r"[a-z_]{1,32}")
 HINT_TAIL = 4
@@ -311,6 +311,9 @@ def plan(reports: Sequence[Report]) -> Plan:
     return Plan(findings, prefixes, [secret for secret, prefix in prefixes.items() if prefix], local)
 
 
+UNANSWERED = "unanswered"  # not answered: the run stopped before its batch was
+
+
 def revoke_report(
     reports: Sequence[Report],
     *,
@@ -322,21 +325,30 @@ def revoke_report(
     errors: Console,
 ) -> int:
     """Exit status: 0 when every finding is settled, 1 when any was not. Raises RevokeError when
-    the service refuses a request or cannot be reached, UsageError when --output is unusable."""
+    the service refuses a request or cannot be reached (after showing and writing what was
+    answered before that), UsageError when --output is unusable."""
     pending = _OutputFile(output) if output is not None else None  # before anything is sent
     try:
         work = plan(reports)
-        outcomes = _send(work.to_send, BulkClient(url, credential), dry_run, errors)
+        own = credential in work.to_send
+        # The administrator's own token last, on its own: revoked earlier, the next batch is a 401.
+        to_send = [token for token in work.to_send if token != credential]
+        sending = [*batches(to_send), *([[credential]] if own else [])]
+        outcomes, failure = _send(sending, BulkClient(url, credential), dry_run, errors)
+        if failure is not None and not outcomes:
+            raise failure  # nothing was done: nothing to show or keep
         results = [
             Result(
                 finding.file,
                 finding.line,
                 token_hint(finding.secret, work.prefixes[finding.secret]),
-                outcomes.get(finding.secret) or work.local.get(finding.secret, "skipped"),
+                outcomes.get(finding.secret)
+                or work.local.get(finding.secret)
+                or (UNANSWERED if work.prefixes[finding.secret] else "skipped"),
             )
             for finding in work.findings
         ]
-        _print(reports, work, results, dry_run, console, errors)
+        _print(reports, work, results, len(sending), dry_run, console, errors)
         embedded = sum(1 for result in results if result.outcome == NOT_SENT)
         if embedded:
             errors.print(
@@ -346,34 +358,49 @@ def revoke_report(
                 ),
                 soft_wrap=True,
             )
+        if own and credential in outcomes:
+            done = "a real run would revoke it last, on its own" if dry_run else "it was revoked last, on its own"
+            errors.print(
+                Text(
+                    f"admin-token-api: GITLAB_TOKEN itself is in the reports: {done}; "
+                    "set a new administrator token before the next run"
+                ),
+                soft_wrap=True,
+            )
         if pending is not None:
             pending.write([result.to_json() for result in results])
+        if failure is not None:
+            raise failure
         return 0 if all(result.outcome in SETTLED for result in results) else 1
     finally:
         if pending is not None:
             pending.discard()
 
 
-def _send(tokens: list[str], client: BulkClient, dry_run: bool, errors: Console) -> dict[str, str]:
+def _send(
+    sending: list[list[str]], client: BulkClient, dry_run: bool, errors: Console
+) -> tuple[dict[str, str], RevokeError | None]:
+    """The outcome of each token answered, and the error that stopped the run, if one did."""
     outcomes: dict[str, str] = {}
+    total = sum(len(batch) for batch in sending)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("tokens"),
                TimeElapsedColumn())  # fmt: skip
     # Only on a terminal: piped or redirected, stderr gets nothing but errors.
     with Progress(*columns, console=errors, transient=True, disable=not errors.is_terminal) as progress:
-        task = progress.add_task("dry run" if dry_run else "revoking", total=len(tokens))
-        for batch in batches(tokens):
+        task = progress.add_task("dry run" if dry_run else "revoking", total=total)
+        for batch in sending:
             try:
                 answered = client.revoke(batch, dry_run)
             except RevokeError as error:
                 if outcomes:
-                    raise RevokeError(
-                        f"{error}; {len(outcomes)} of {len(tokens)} tokens were answered before that: "
+                    return outcomes, RevokeError(
+                        f"{error}; {len(outcomes)} of {total} tokens were answered before that: "
                         "run the same command again to finish"
-                    ) from None
-                raise
+                    )
+                return outcomes, error
             outcomes.update(zip(batch, answered, strict=True))
             progress.advance(task, len(batch))
-    return outcomes
+    return outcomes, None
 
 
 class _OutputFile:
@@ -432,7 +459,13 @@ class _OutputFile:
 
 
 def _print(
-    reports: Sequence[Report], work: Plan, results: list[Result], dry_run: bool, console: Console, errors: Console
+    reports: Sequence[Report],
+    work: Plan,
+    results: list[Result],
+    batch_count: int,
+    dry_run: bool,
+    console: Console,
+    errors: Console,
 ) -> None:
     for report in reports:
         if report.redacted:
@@ -445,7 +478,6 @@ def _print(
             )
     count = Counter(result.outcome for result in results)
     sent = len(work.to_send)
-    batch_count = sum(1 for _ in batches(work.to_send))
     # soft_wrap: a sentence is not cut at 80 columns when the output is piped.
     console.print(
         Text(f"{_count(len(results), 'finding')} in {_count(len(reports), 'report')}; "

@@ -455,18 +455,53 @@ def test_an_answer_that_is_not_a_bulk_result_is_one_line_and_exit_1(
     )
 
 
-def test_a_failure_after_some_batches_says_how_far_it_got(
+def test_a_failure_after_some_batches_says_how_far_it_got_and_keeps_the_partial_results(
     stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     # The first batch is answered; the second is refused
     stand_in.statuses = [None, (401, {"message": "401 Unauthorized"})]
     tokens = [f"glpat-reportToken{number:05d}" for number in range(1500)]
-    status, out, err = run(capsys, str(gitleaks(tmp_path / "r.json", tokens)), "--url", stand_in.url)
-    assert (status, out) == (1, "")
+    output = tmp_path / "out.json"
+    report = gitleaks(tmp_path / "r.json", tokens)
+    status, out, err = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+    assert status == 1
     assert err == (
         "admin-token-api: error: the service did not accept GITLAB_TOKEN (HTTP 401): unknown, revoked or expired; "
         "1000 of 1500 tokens were answered before that: run the same command again to finish\n"
     )
+    # What was answered is shown and kept; the rest says it was not
+    outcomes = [r["outcome"] for r in json.loads(output.read_text(encoding="utf-8"))]
+    assert outcomes == ["revoked"] * 1000 + ["unanswered"] * 500
+    assert "│ unanswered" in out
+    assert leaked([out, err, output.read_text(encoding="utf-8")], tokens) == []
+
+
+def test_the_administrator_s_own_token_in_a_report_is_revoked_last_and_alone(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Once GITLAB_TOKEN is revoked, every later request is a 401: it must come last
+    original = stand_in.results
+
+    def results(body: dict[str, Any]) -> dict[str, Any]:
+        if any(request["tokens"] == [ADMIN] for request in stand_in.requests[:-1]):
+            raise AssertionError("a request after GITLAB_TOKEN was revoked")
+        return original(body)
+
+    stand_in.results = results  # type: ignore[method-assign]
+    tokens = [f"glpat-reportToken{number:05d}" for number in range(1200)]
+    output = tmp_path / "out.json"
+    report = gitleaks(tmp_path / "r.json", [tokens[0], ADMIN, *tokens[1:]])
+    status, out, err = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+    assert status == 0
+    assert [request["tokens"] for request in stand_in.requests][-1] == [ADMIN]
+    assert [len(request["tokens"]) for request in stand_in.requests] == [1000, 200, 1]
+    assert out.startswith("1201 findings in 1 report; 1201 distinct tokens sent in 3 batches;")
+    assert err == (
+        "admin-token-api: GITLAB_TOKEN itself is in the reports: it was revoked last, on its own; "
+        "set a new administrator token before the next run\n"
+    )
+    assert json.loads(output.read_text(encoding="utf-8"))[1]["outcome"] == "revoked"
+    assert leaked([out, err, output.read_text(encoding="utf-8")], [ADMIN, *tokens]) == []
 
 
 def test_a_service_that_cannot_be_reached_is_one_line_and_exit_1(
