@@ -101,12 +101,16 @@ def token_hint(token: str, prefix: str | None) -> str:
     return f"{shown}…{token[-HINT_TAIL:]}"
 
 
+def _cost(token: str) -> int:
+    return len(json.dumps(token).encode()) + 2  # the token, a comma and a space
+
+
 def batches(tokens: Sequence[str]) -> Iterator[list[str]]:
     """Consecutive runs of at most BATCH_TOKENS tokens whose JSON body stays under BATCH_BYTES."""
     batch: list[str] = []
     size = 0
     for token in tokens:
-        cost = len(json.dumps(token).encode()) + 2  # the token, a comma and a space
+        cost = _cost(token)
         if batch and (len(batch) == BATCH_TOKENS or size + cost > BATCH_BYTES):
             yield batch
             batch, size = [], 0
@@ -308,7 +312,21 @@ def plan(reports: Sequence[Report]) -> Plan:
         for secret, prefix in prefixes.items()
         if prefix is None and any(candidate in secret for candidate in known)
     }
-    return Plan(findings, prefixes, [secret for secret, prefix in prefixes.items() if prefix], local)
+    for secret, prefix in prefixes.items():
+        # Not text (a lone surrogate), or too long for any batch: the service would refuse the
+        # whole request, every time. This element alone is invalid; the rest go on.
+        if prefix and (not _is_text(secret) or _cost(secret) > BATCH_BYTES):
+            local[secret] = "invalid"
+    to_send = [secret for secret, prefix in prefixes.items() if prefix and secret not in local]
+    return Plan(findings, prefixes, to_send, local)
+
+
+def _is_text(secret: str) -> bool:
+    try:
+        secret.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 UNANSWERED = "unanswered"  # not answered: the run stopped before its batch was
@@ -339,9 +357,9 @@ def revoke_report(
             raise failure  # nothing was done: nothing to show or keep
         results = [
             Result(
-                finding.file,
+                _shown_file(finding.file),
                 finding.line,
-                token_hint(finding.secret, work.prefixes[finding.secret]),
+                _printable(token_hint(finding.secret, work.prefixes[finding.secret])),
                 outcomes.get(finding.secret)
                 or work.local.get(finding.secret)
                 or (UNANSWERED if work.prefixes[finding.secret] else "skipped"),
@@ -511,8 +529,17 @@ def _count(number: int, singular: str, plural: str | None = None) -> str:
 
 
 def _printable(text: str) -> str:
-    # A report's file name is not ours: no escape sequence reaches the terminal.
+    # A report's text is not ours: no escape sequence (C0 or C1) reaches a terminal, not even
+    # through `cat` of the --output file; a lone surrogate becomes `?` too.
     return "".join(character if character.isprintable() else "?" for character in text)
+
+
+def _shown_file(file: str) -> str:
+    """A finding's file as shown and written: printable, and any token in it (a git remote's URL
+    holds one) cut to its prefix and `…`."""
+    prefixes = sorted(known_prefixes(), key=len, reverse=True)
+    pattern = "|".join(re.escape(prefix) for prefix in prefixes)
+    return _printable(re.sub(f"({pattern})[^\\s/:@'\"?#&]*", "\\1…", file))
 
 
 __all__ = ["BulkClient", "Result", "RevokeError", "UsageError", "batches", "revoke_report", "token_hint"]

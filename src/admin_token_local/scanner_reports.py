@@ -15,7 +15,10 @@ whose report does not carry the secret (redacted) keeps an empty one: it is skip
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +56,13 @@ class Report:
 
 def read_report(path: Path) -> Report:
     try:
+        # A FIFO or a device would be waited on (forever, with no writer): only a regular file,
+        # checked without opening it.
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(mode):
+            raise ReportError(f"cannot read report {path}: not a regular file (save the report first)")
         # utf-8-sig: a report saved by some Windows tools starts with a byte order mark.
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:

@@ -718,5 +718,57 @@ def test_an_output_that_is_not_a_regular_file_is_written_in_place_never_replaced
             written += chunk
     finally:
         os.close(reader)
-    assert [r["outcome"] for r in json.loads(written)][0] == "revoked"
+    assert json.loads(written)[0]["outcome"] == "revoked"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["results.fifo"]  # no temporary file left
+
+
+def test_what_a_report_holds_never_drives_the_terminal_nor_leaks_from_its_file_field(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    escape = "\x1b]0;pwned\x07\x1b[2J\x9b31m"
+    findings = [
+        {"Secret": f"glpat-{escape}tail{escape}", "File": f"src/{escape}.py", "StartLine": 1},
+        {"Secret": f"{escape}ghp_x{escape}", "File": "a.txt", "StartLine": 2},
+        # A URL with a token in it, as trufflehog and git remotes write it
+        {"Secret": demo.AGENT, "File": f"https://oauth2:{demo.ALICE_PAT}@gitlab.example/x.git", "StartLine": 3},
+        {"Secret": demo.TRIGGER, "File": f"logs/{demo.PROJECT_RUNNER}.log", "StartLine": 4},
+    ]
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(findings), encoding="utf-8")
+    output = tmp_path / "out.json"
+    status, out, err = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+    written = output.read_text(encoding="utf-8")
+    for text in (out, err, written):
+        assert not any(character in text for character in "\x1b\x07\x9b")
+    assert leaked([out, err, written], [demo.ALICE_PAT, demo.PROJECT_RUNNER, demo.AGENT, demo.TRIGGER]) == []
+    files = [r["file"] for r in json.loads(written)]
+    # Up to a character no token has: a dot may be one (routable tokens have them)
+    assert files[2:] == ["https://oauth2:glpat-…@gitlab.example/x.git", "logs/glrt-…"]
+    assert status == 0
+
+
+def test_a_secret_that_is_not_text_or_is_too_long_to_send_is_invalid_and_the_rest_goes_on(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    surrogate = "glpat-lone\ud800surrogate0"
+    huge = "glpat-" + "x" * 300_000
+    report = tmp_path / "r.json"
+    # json.dumps escapes the lone surrogate, as a report may hold it
+    report.write_text(json.dumps([{"Secret": s, "File": "f", "StartLine": 1} for s in (surrogate, huge, demo.AGENT)]))
+    output = tmp_path / "out.json"
+    status, out, _ = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+    assert stand_in.sent == [demo.AGENT]
+    assert [r["outcome"] for r in json.loads(output.read_text(encoding="utf-8"))] == ["invalid", "invalid", "revoked"]
+    assert status == 1
+    assert "│ invalid" in out
+
+
+def test_a_report_that_is_not_a_regular_file_is_refused_not_waited_on(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)  # no writer: opening it to read would wait forever
+    status, out, err = run(capsys, str(fifo), "--url", stand_in.url)
+    assert (status, out) == (2, "")
+    assert err == f"admin-token-api: error: cannot read report {fifo}: not a regular file (save the report first)\n"
+    assert stand_in.requests == []
