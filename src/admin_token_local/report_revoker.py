@@ -33,7 +33,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from admin_token_local.scanner_reports import Finding, Report
+from admin_token_local.scanner_reports import GITLEAKS, Finding, Report
 
 BULK_PATH = "/api/v4/admin/tokens/revoke"
 BATCH_TOKENS = 1000  # the endpoint's limit
@@ -48,7 +48,7 @@ RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 # token may still work. `invalid` cannot happen for strings; if it does, someone must look.
 SETTLED = frozenset({"revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "skipped"})
 ORDER = ("revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "skipped",
-         "unsupported", "refused", "invalid", "failed", "not_sent", "unanswered")  # fmt: skip
+         "unsupported", "refused", "invalid", "failed", "not_sent", "redacted", "unanswered")  # fmt: skip
 # An outcome is shown only if it looks like one: the client never prints what the service sends.
 OUTCOME_NAME = re.compile(r"[a-z_]{1,32}")
 HINT_TAIL = 4
@@ -288,6 +288,7 @@ def _network_reason(error: BaseException) -> str:
 
 
 NOT_SENT = "not_sent"  # holds a known prefix after other text: maybe a token, not one alone
+REDACTED = "redacted"  # the report does not hold the secret (gitleaks --redact)
 
 
 @dataclass(frozen=True)
@@ -317,6 +318,8 @@ def plan(reports: Sequence[Report]) -> Plan:
         # whole request, every time. This element alone is invalid; the rest go on.
         if prefix and (not _is_text(secret) or _cost(secret) > BATCH_BYTES):
             local[secret] = "invalid"
+    if "" in prefixes:  # a redacted finding: its secret is not in the report, and may be live
+        local[""] = REDACTED
     to_send = [secret for secret, prefix in prefixes.items() if prefix and secret not in local]
     return Plan(findings, prefixes, to_send, local)
 
@@ -367,6 +370,8 @@ def revoke_report(
             for finding in work.findings
         ]
         _print(reports, work, results, len(sending), dry_run, console, errors)
+        for report in reports:
+            _say_redacted(report, errors)
         embedded = sum(1 for result in results if result.outcome == NOT_SENT)
         if embedded:
             errors.print(
@@ -485,24 +490,18 @@ def _print(
     console: Console,
     errors: Console,
 ) -> None:
-    for report in reports:
-        if report.redacted:
-            errors.print(
-                Text(
-                    f"warning: {_count(report.redacted, 'finding')} in {_printable(str(report.path))} "
-                    "without the secret (a redacted report?): skipped"
-                ),
-                soft_wrap=True,
-            )
     count = Counter(result.outcome for result in results)
     sent = len(work.to_send)
     # soft_wrap: a sentence is not cut at 80 columns when the output is piped.
-    console.print(
-        Text(f"{_count(len(results), 'finding')} in {_count(len(reports), 'report')}; "
-             f"{_count(sent, 'distinct token')} sent in {_count(batch_count, 'batch', 'batches')}; "
-             f"{_count(count['skipped'], 'finding')} skipped (no GitLab token prefix)."),
-        soft_wrap=True,
-    )  # fmt: skip
+    parts = [
+        f"{_count(len(results), 'finding')} in {_count(len(reports), 'report')}",
+        f"{_count(sent, 'distinct token')} sent in {_count(batch_count, 'batch', 'batches')}",
+    ]
+    if count["skipped"] or not count[REDACTED]:
+        parts.append(f"{_count(count['skipped'], 'finding')} skipped (no GitLab token prefix)")
+    if count[REDACTED]:
+        parts.append(f"{_count(count[REDACTED], 'finding')} redacted (no secret in the report)")
+    console.print(Text("; ".join(parts) + "."), soft_wrap=True)
     if dry_run:
         console.print(Text("Dry run: nothing was changed; the outcomes say what a real run would do."), soft_wrap=True)
     summary = Table(title="Outcomes")
@@ -522,6 +521,22 @@ def _print(
         # Text, not markup: a file named "[red]x" is shown as it is.
         findings.add_row(Text(_printable(result.file)), line, Text(result.token_hint), Text(result.outcome))
     console.print(findings)
+
+
+def _say_redacted(report: Report, errors: Console) -> None:
+    """Findings without their secret may be live tokens: never blamed on their prefix."""
+    if not report.redacted:
+        return
+    how = " (gitleaks --redact)" if report.format == GITLEAKS else ""
+    again = "scan again without --redact" if report.format == GITLEAKS else "scan again keeping the secrets"
+    name = _printable(str(report.path))
+    if report.redacted == len(report.findings):
+        line = f"every finding in {name} is redacted{how}: it holds no secret to revoke; {again}"
+    else:
+        findings = _count(report.redacted, "finding", "findings")
+        verb = "is" if report.redacted == 1 else "are"
+        line = f"{findings} in {name} {verb} redacted{how}: their secrets are not in the report, so they were not sent"
+    errors.print(Text(f"admin-token-api: {line}"), soft_wrap=True)
 
 
 def _count(number: int, singular: str, plural: str | None = None) -> str:

@@ -70,11 +70,54 @@ def read_report(path: Path) -> Report:
     except OSError as error:
         reason = error.strerror.lower() if error.strerror else type(error).__name__
         raise ReportError(f"cannot read report {path}: {reason}") from None
+    _refuse_a_detect_secrets_baseline(path, text)
     for read in _READERS:
         found = read(path, text)
         if found is not None:
             return found
+    problem = _json_problem(text)
+    if problem is not None:
+        raise ReportError(f"{path} is not valid JSON at {problem}")
     raise ReportError(f"{path} is not a gitleaks, GitLab secret detection or trufflehog report")
+
+
+def _refuse_a_detect_secrets_baseline(path: Path, text: str) -> None:
+    document = _document(text)
+    if isinstance(document, dict) and isinstance(document.get("results"), dict) and "plugins_used" in document:
+        raise ReportError(
+            f"{path} is a detect-secrets baseline: it holds hashes of the secrets, not the secrets, so there is "
+            "nothing in it to revoke (run gitleaks or trufflehog for a report with the secrets)"
+        )
+
+
+def _json_problem(text: str) -> str | None:
+    """Where a report that starts as JSON stops being JSON (a report cut short, most often);
+    json's messages name a position, never the text."""
+    start = text.lstrip()[:1]
+    if start not in ("[", "{"):
+        return None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        lines = text.strip().splitlines()
+        if start == "{" and len(lines) > 1:  # JSON lines (trufflehog): the first line that is not JSON
+            for number, line in enumerate(text.splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    json.loads(line)
+                except json.JSONDecodeError as line_error:
+                    last = line.strip() == lines[-1].strip()
+                    cut = last and line_error.pos >= len(line.rstrip()) - 1
+                    return _where(number, line_error.colno, line_error.msg, cut)
+        cut = error.pos >= len(text.rstrip()) - 1
+        return _where(error.lineno, error.colno, error.msg, cut)
+    return None
+
+
+def _where(line: int, column: int, message: str, cut: bool) -> str:
+    ending = ": the report ends there (cut short?)" if cut else ""
+    return f"line {line}, column {column}: {message[:1].lower()}{message[1:]}{ending}"
 
 
 # -- one reader per format: a Report when the text is in its format, else None --------------------

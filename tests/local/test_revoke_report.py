@@ -575,15 +575,33 @@ def test_an_unreadable_or_unrecognised_report_is_a_usage_error_naming_it(
     assert stand_in.requests == []  # no report is sent while another cannot be read
 
 
-def test_a_redacted_report_is_said_so_and_its_findings_skipped(
+def test_redacted_findings_are_said_so_and_fail_the_run(
     stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    report = gitleaks(tmp_path / "r.json", ["REDACTED", "REDACTED", demo.AGENT])
+    report = gitleaks(tmp_path / "r.json", ["REDACTED", "glpat-ab...", demo.AGENT])
     status, out, err = run(capsys, str(report), "--url", stand_in.url)
-    assert status == 0
+    # They may be live tokens: not settled
+    assert status == 1
     assert stand_in.sent == [demo.AGENT]
-    assert err == f"warning: 2 findings in {report} without the secret (a redacted report?): skipped\n"
-    assert "2 findings skipped" in out
+    assert err == (
+        f"admin-token-api: 2 findings in {report} are redacted (gitleaks --redact): their secrets are not in the "
+        "report, so they were not sent\n"
+    )
+    assert out.startswith("3 findings in 1 report; 1 distinct token sent in 1 batch; 2 findings redacted")
+    assert "│ redacted" in out
+
+
+def test_a_fully_redacted_report_exits_1_saying_so_not_blaming_prefixes(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report = gitleaks(tmp_path / "r.json", ["REDACTED", "REDACTED"])
+    status, out, err = run(capsys, str(report), "--url", stand_in.url)
+    assert (status, stand_in.requests) == (1, [])
+    assert err == (
+        f"admin-token-api: every finding in {report} is redacted (gitleaks --redact): it holds no secret to revoke; "
+        "scan again without --redact\n"
+    )
+    assert "(no GitLab token prefix)" not in out
 
 
 # -- the terminal ---------------------------------------------------------------------------------
