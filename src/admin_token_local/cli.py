@@ -67,7 +67,22 @@ def _without_values(message: str) -> str:
 
     (Unrecognized arguments never reach here as typed: `main` names only their options.)"""
     message = re.sub(r"invalid choice: '.*?' \(choose from", "invalid choice (choose from", message)
-    return re.sub(r"(invalid [\w ]*?value): '.*'$", r"\1", message)
+    message = re.sub(r"ignored explicit argument '.*'$", "ignored explicit argument (not shown)", message)
+    message = re.sub(r"ambiguous option: (-[^=\s]*)=\S*", r"ambiguous option: \1", message)
+    return _without_tokens(re.sub(r"(invalid [\w ]*?value): '.*'$", r"\1", message))
+
+
+def _without_tokens(message: str) -> str:
+    """An error line without any token it would quote: a value typed as an argument (a path, a
+    URL, a function name) may be one pasted by mistake. A token with a known prefix is cut to
+    its prefix and `…`, and GITLAB_TOKEN's value is never shown."""
+    from admin_token.token_types import REGISTRY  # the layer's registry, only once an error is shown
+
+    prefixes = sorted((prefix for token_type in REGISTRY for prefix in token_type.prefixes), key=len, reverse=True)
+    pattern = "|".join(re.escape(prefix) for prefix in prefixes)
+    message = re.sub(f"({pattern})[^\\s/:@'\"?#&,)]*", "\\1…", message)
+    credential = os.environ.get("GITLAB_TOKEN", "").strip()
+    return message.replace(credential, "…") if len(credential) >= 8 else message
 
 
 def _port(text: str) -> int:
@@ -212,7 +227,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args)
     except CliError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -596,10 +611,10 @@ def _revoke_report(args: argparse.Namespace) -> int:
             errors=Console(stderr=True),
         )
     except (UsageError, ReportError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
         return 2
     except RevokeError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
         return 1
 
 
