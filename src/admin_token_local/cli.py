@@ -19,7 +19,7 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, TextIO
@@ -210,7 +210,19 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="also write a JSON array to FILE, one object per finding (duplicates and skipped ones included): "
-        "file, line, token_hint, outcome",
+        "file, line, token_hint, outcome, reason, audit_event_id",
+    )
+    amount = report.add_mutually_exclusive_group()
+    amount.add_argument(
+        "--summary", action="store_true", help="print the summary line and the outcomes only, not every finding"
+    )
+    amount.add_argument(
+        "--quiet", action="store_true", help="print nothing on standard output (errors still go to standard error)"
+    )
+    report.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask before a real run (it asks only when standard input is a terminal)",
     )
     report.set_defaults(run=_revoke_report)
     return parser
@@ -607,8 +619,11 @@ def _revoke_report(args: argparse.Namespace) -> int:
             credential=credential,
             dry_run=args.dry_run,
             output=args.output,
-            console=Console(),
+            console=_stdout_console(Console),
             errors=Console(stderr=True),
+            show="none" if args.quiet else "summary" if args.summary else "all",
+            # Asked on a terminal only: a script (stdin not a terminal) runs unasked, as with --yes.
+            confirm=None if args.dry_run or args.yes or not sys.stdin.isatty() else _confirm(url),
         )
     except (UsageError, ReportError) as error:
         print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
@@ -616,6 +631,25 @@ def _revoke_report(args: argparse.Namespace) -> int:
     except RevokeError as error:
         print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
         return 1
+
+
+def _confirm(url: str) -> Callable[[int], bool]:
+    from admin_token_local.report_revoker import shown_url
+
+    def ask(count: int) -> bool:
+        tokens = f"{count} distinct token{'s' if count != 1 else ''}"
+        sys.stderr.write(f"Revoke {tokens} at {shown_url(url)}? This cannot be undone. [y/N] ")
+        sys.stderr.flush()
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+    return ask
+
+
+def _stdout_console(console_class: Any) -> Any:
+    """Standard output's console: piped or redirected, wide enough that no table row is cut
+    across lines (rich assumes 80 columns there), so scripts can read one row per line."""
+    console = console_class()
+    return console if console.is_terminal else console_class(width=240)
 
 
 def _seed(args: argparse.Namespace) -> int:

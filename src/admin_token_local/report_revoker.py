@@ -23,7 +23,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,14 +66,39 @@ class RevokeError(Exception):
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What became of one token: the outcome, why when it was not done (the service's reason,
+    shown only when it reads as one, else the HTTP status), and the audit event of a change."""
+
+    outcome: str
+    reason: str | None = None
+    audit_event_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Result:
     file: str
     line: int | None
     token_hint: str
     outcome: str
+    reason: str | None = None
+    audit_event_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "token_hint": self.token_hint, "outcome": self.outcome}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "token_hint": self.token_hint,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "audit_event_id": self.audit_event_id,
+        }
+
+    @property
+    def detail(self) -> str:
+        if self.audit_event_id is not None:
+            return f"audit event {self.audit_event_id}"
+        return self.reason or ""
 
 
 # -- tokens ---------------------------------------------------------------------------------------
@@ -170,11 +195,11 @@ class BulkClient:
         self.shown = shown_url(url)
         self.credential = credential
 
-    def revoke(self, tokens: list[str], dry_run: bool) -> list[str]:
-        """One outcome per token, in order."""
+    def revoke(self, tokens: list[str], dry_run: bool) -> list[Answer]:
+        """One answer per token, in order."""
         outcomes = self._post(tokens, dry_run)
         for attempt in range(1, ATTEMPTS):
-            again = [index for index, outcome in enumerate(outcomes) if outcome == "failed"]
+            again = [index for index, answer in enumerate(outcomes) if answer.outcome == "failed"]
             if not again:
                 break
             time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
@@ -182,7 +207,7 @@ class BulkClient:
                 outcomes[index] = outcome
         return outcomes
 
-    def _post(self, tokens: list[str], dry_run: bool) -> list[str]:
+    def _post(self, tokens: list[str], dry_run: bool) -> list[Answer]:
         body = json.dumps({"tokens": tokens, "dry_run": dry_run}).encode()
         headers = {"PRIVATE-TOKEN": self.credential, "Content-Type": "application/json", "Accept": "application/json"}
         for attempt in range(1, ATTEMPTS + 1):
@@ -233,7 +258,7 @@ class BulkClient:
             return f"the service failed (HTTP {status}){tried}: try again later"
         return f"the service refused the request (HTTP {status})"
 
-    def _outcomes(self, payload: bytes, sent: int) -> list[str]:
+    def _outcomes(self, payload: bytes, sent: int) -> list[Answer]:
         """The outcome of each token sent, a `duplicate` resolved to the outcome of its first."""
         malformed = RevokeError(f"{self.shown} answered something other than a bulk revoke result (HTTP 200)")
         try:
@@ -243,7 +268,7 @@ class BulkClient:
         results = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(results, list) or len(results) != sent:
             raise malformed
-        outcomes: list[str] = []
+        outcomes: list[Answer] = []
         for index, result in enumerate(results):
             if not isinstance(result, dict) or result.get("index", index) != index:
                 raise malformed
@@ -255,9 +280,34 @@ class BulkClient:
                 # The service found two of our distinct strings to be one token.
                 if not isinstance(first, int) or not 0 <= first < index:
                     raise malformed
-                outcome = outcomes[first]
-            outcomes.append(outcome)
+                outcomes.append(outcomes[first])
+                continue
+            outcomes.append(Answer(outcome, _reason(result, outcome), _audit_event_id(result)))
         return outcomes
+
+
+# A reason the service gives is shown only when it reads as one: a short sentence of plain words.
+REASON = re.compile(r"[A-Za-z][A-Za-z0-9 ,.'()_-]{0,79}")
+DONE = frozenset({"revoked", "reset", "deleted", "expired", "already_revoked"})
+
+
+def _reason(result: dict[str, Any], outcome: str) -> str | None:
+    if outcome in DONE:
+        return None
+    message = result.get("message")
+    if isinstance(message, str) and REASON.fullmatch(message) and not looks_like_it_holds_a_token(message):
+        return message
+    status = result.get("status")
+    return f"HTTP {status}" if isinstance(status, int) and not isinstance(status, bool) else None
+
+
+def _audit_event_id(result: dict[str, Any]) -> int | None:
+    value = result.get("audit_event_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**53 else None
+
+
+def looks_like_it_holds_a_token(text: str) -> bool:
+    return any(prefix in text for prefix in known_prefixes())
 
 
 def _message(error: urllib.error.HTTPError) -> str | None:
@@ -296,7 +346,7 @@ class Plan:
     findings: list[Finding]
     prefixes: dict[str, str | None]  # secret -> its known prefix, or None: skipped
     to_send: list[str]  # each token once, in the order first found
-    local: dict[str, str]  # secret -> the outcome decided here, without sending it
+    local: dict[str, Answer]  # secret -> the outcome decided here, without sending it
 
 
 def plan(reports: Sequence[Report]) -> Plan:
@@ -309,17 +359,19 @@ def plan(reports: Sequence[Report]) -> Plan:
     # `export TOKEN=glpat-…` or a URL with a token in it: not sent (the service would answer
     # not_found), and not settled either: the token inside may be live.
     local = {
-        secret: NOT_SENT
+        secret: Answer(NOT_SENT, "a GitLab token prefix after other text")
         for secret, prefix in prefixes.items()
         if prefix is None and any(candidate in secret for candidate in known)
     }
     for secret, prefix in prefixes.items():
         # Not text (a lone surrogate), or too long for any batch: the service would refuse the
         # whole request, every time. This element alone is invalid; the rest go on.
-        if prefix and (not _is_text(secret) or _cost(secret) > BATCH_BYTES):
-            local[secret] = "invalid"
+        if prefix and not _is_text(secret):
+            local[secret] = Answer("invalid", "not valid text")
+        elif prefix and _cost(secret) > BATCH_BYTES:
+            local[secret] = Answer("invalid", "too long for a request")
     if "" in prefixes:  # a redacted finding: its secret is not in the report, and may be live
-        local[""] = REDACTED
+        local[""] = Answer(REDACTED, "the secret is not in the report")
     to_send = [secret for secret, prefix in prefixes.items() if prefix and secret not in local]
     return Plan(findings, prefixes, to_send, local)
 
@@ -344,8 +396,13 @@ def revoke_report(
     output: Path | None,
     console: Console,
     errors: Console,
+    show: str = "all",
+    confirm: Callable[[int], bool] | None = None,
 ) -> int:
-    """Exit status: 0 when every finding is settled, 1 when any was not. Raises RevokeError when
+    """`show`: "all" (the summary, the outcomes and every finding), "summary" (no findings table)
+    or "none". `confirm`, when given, is asked with the number of tokens before any is sent.
+
+    Exit status: 0 when every finding is settled, 1 when any was not. Raises RevokeError when
     the service refuses a request or cannot be reached (after showing and writing what was
     answered before that), UsageError when --output is unusable."""
     pending = _OutputFile(output) if output is not None else None  # before anything is sent
@@ -355,21 +412,31 @@ def revoke_report(
         # The administrator's own token last, on its own: revoked earlier, the next batch is a 401.
         to_send = [token for token in work.to_send if token != credential]
         sending = [*batches(to_send), *([[credential]] if own else [])]
+        if confirm is not None and work.to_send and not confirm(len(work.to_send)):
+            raise RevokeError("not confirmed: nothing was sent")
         outcomes, failure = _send(sending, BulkClient(url, credential), dry_run, errors)
         if failure is not None and not outcomes:
             raise failure  # nothing was done: nothing to show or keep
-        results = [
-            Result(
-                _shown_file(finding.file),
-                finding.line,
-                _printable(token_hint(finding.secret, work.prefixes[finding.secret])),
-                outcomes.get(finding.secret)
-                or work.local.get(finding.secret)
-                or (UNANSWERED if work.prefixes[finding.secret] else "skipped"),
+        answers = {**work.local, **outcomes}
+        results = []
+        for finding in work.findings:
+            answer = answers.get(finding.secret) or (
+                Answer(UNANSWERED, "the run stopped before it was sent")
+                if work.prefixes[finding.secret]
+                else Answer("skipped", "no GitLab token prefix")
             )
-            for finding in work.findings
-        ]
-        _print(reports, work, results, len(sending), dry_run, console, errors)
+            results.append(
+                Result(
+                    _shown_file(finding.file),
+                    finding.line,
+                    _printable(token_hint(finding.secret, work.prefixes[finding.secret])),
+                    answer.outcome,
+                    answer.reason,
+                    answer.audit_event_id,
+                )
+            )
+        if show != "none":
+            _print(reports, work, results, len(sending), dry_run, console, show == "all")
         for report in reports:
             _say_redacted(report, errors)
         embedded = sum(1 for result in results if result.outcome == NOT_SENT)
@@ -402,9 +469,9 @@ def revoke_report(
 
 def _send(
     sending: list[list[str]], client: BulkClient, dry_run: bool, errors: Console
-) -> tuple[dict[str, str], RevokeError | None]:
-    """The outcome of each token answered, and the error that stopped the run, if one did."""
-    outcomes: dict[str, str] = {}
+) -> tuple[dict[str, Answer], RevokeError | None]:
+    """The answer for each token answered, and the error that stopped the run, if one did."""
+    outcomes: dict[str, Answer] = {}
     total = sum(len(batch) for batch in sending)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("tokens"),
                TimeElapsedColumn())  # fmt: skip
@@ -488,7 +555,7 @@ def _print(
     batch_count: int,
     dry_run: bool,
     console: Console,
-    errors: Console,
+    every_finding: bool,
 ) -> None:
     count = Counter(result.outcome for result in results)
     sent = len(work.to_send)
@@ -511,15 +578,20 @@ def _print(
     for outcome in known + sorted(set(count) - set(known)):
         summary.add_row(Text(outcome), str(count[outcome]))
     console.print(summary)
+    if not every_finding:
+        return
     findings = Table(title="Findings")
     findings.add_column("file")
     findings.add_column("line", justify="right")
     findings.add_column("token hint")
     findings.add_column("outcome")
+    findings.add_column("why / audit event")
     for result in sorted(results, key=lambda r: (r.file, r.line or 0)):
         line = str(result.line) if result.line is not None else ""
         # Text, not markup: a file named "[red]x" is shown as it is.
-        findings.add_row(Text(_printable(result.file)), line, Text(result.token_hint), Text(result.outcome))
+        findings.add_row(
+            Text(_printable(result.file)), line, Text(result.token_hint), Text(result.outcome), Text(result.detail)
+        )
     console.print(findings)
 
 

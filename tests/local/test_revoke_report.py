@@ -119,7 +119,12 @@ class BulkStandIn:
                 self.failures[token] -= 1
                 result.update(outcome="failed", status=503, retryable=True)
             else:
-                result.update(outcome=self.outcomes.get(token, "revoked"), status=204)
+                outcome = self.outcomes.get(token, "revoked")
+                result.update(outcome=outcome, status=204)
+                if outcome in ("revoked", "reset", "deleted", "expired"):
+                    result["audit_event_id"] = 893116783400000 + index
+                elif outcome == "refused":
+                    result.update(status=400, message="Unsupported token type")
             first.setdefault(token, index)
             results.append(result)
         return {"dry_run": body["dry_run"], "summary": {}, "results": results}
@@ -192,9 +197,12 @@ def test_tokens_are_sent_once_each_in_batches_of_1000_and_unknown_prefixes_never
     # And --output has a result per finding, the duplicates' and the skipped ones' included
     results = json.loads(output.read_text(encoding="utf-8"))
     assert len(results) == 2610
-    assert results[0] == {"file": "f0.txt", "line": 1, "token_hint": "glpat-…0000", "outcome": "revoked"}
-    assert results[2500] == {"file": "f1.txt", "line": 2501, "token_hint": "glpat-…0000", "outcome": "revoked"}
-    assert results[2600] == {"file": "f3.txt", "line": 2601, "token_hint": "ghp_…0000", "outcome": "skipped"}
+    assert results[0] == {"file": "f0.txt", "line": 1, "token_hint": "glpat-…0000", "outcome": "revoked",
+                          "reason": None, "audit_event_id": 893116783400000}  # fmt: skip
+    assert results[2500] == {"file": "f1.txt", "line": 2501, "token_hint": "glpat-…0000", "outcome": "revoked",
+                             "reason": None, "audit_event_id": 893116783400000}  # fmt: skip
+    assert results[2600] == {"file": "f3.txt", "line": 2601, "token_hint": "ghp_…0000", "outcome": "skipped",
+                             "reason": "no GitLab token prefix", "audit_event_id": None}  # fmt: skip
     assert [r["outcome"] for r in results].count("skipped") == 10
     assert out.startswith("2610 findings in 1 report; 2500 distinct tokens sent in 3 batches; 10 findings skipped")
     assert leaked([out, err, output.read_text(encoding="utf-8")], tokens + unknown) == []
@@ -225,7 +233,7 @@ def test_the_examples_give_one_result_per_finding_in_report_order(
     # Each GitLab token once, in the order first found; the GitHub token and the AWS key never
     assert stand_in.sent == [demo.ALICE_PAT, demo.PROJECT_RUNNER, demo.TRIGGER, demo.ALICE_FEED,
                              demo.RUNNING_JOB, demo.ALICE_SESSION, demo.AGENT]  # fmt: skip
-    assert [tuple(r.values()) for r in json.loads(output.read_text(encoding="utf-8"))] == [
+    assert [tuple(r.values())[:4] for r in json.loads(output.read_text(encoding="utf-8"))] == [
         ("deploy/config.yml", 12, "glpat-…7Xe1", "revoked"),
         ("ci/runner/config.toml", 3, "glrt-…s9Fy", "deleted"),
         (".gitlab-ci.yml", 31, "glptt-…a1b2", "expired"),
@@ -248,9 +256,11 @@ def test_the_examples_give_one_result_per_finding_in_report_order(
                        "(no GitLab token prefix)."  # fmt: skip
     counts = {row.split("│")[1].strip(): int(row.split("│")[2]) for row in lines if row.count("│") == 3}
     assert counts == {"revoked": 4, "reset": 1, "deleted": 3, "expired": 1, "skipped": 5, "refused": 1}
-    rows = [[cell.strip() for cell in row.split("│")[1:-1]] for row in lines if row.count("│") == 5]
-    assert rows[:3] == [[".env", "7", "ghp_…0000", "skipped"], [".env", "8", "AKIA…MPLE", "skipped"],
-                        [".gitlab-ci.yml", "31", "glptt-…a1b2", "expired"]]  # fmt: skip
+    rows = [[cell.strip() for cell in row.split("│")[1:-1]] for row in lines if row.count("│") == 6]
+    assert rows[:4] == [[".env", "7", "ghp_…0000", "skipped", "no GitLab token prefix"],
+                        [".env", "8", "AKIA…MPLE", "skipped", "no GitLab token prefix"],
+                        [".gitlab-ci.yml", "31", "glptt-…a1b2", "expired", "audit event 893116783400002"],
+                        ["ci/debug.log", "88", "glcbt-…q7Ez", "refused", "Unsupported token type"]]  # fmt: skip
     assert len(rows) == 15
     assert leaked([out, err, output.read_text(encoding="utf-8")]) == []
 
@@ -790,3 +800,67 @@ def test_a_report_that_is_not_a_regular_file_is_refused_not_waited_on(
     assert (status, out) == (2, "")
     assert err == f"admin-token-api: error: cannot read report {fifo}: not a regular file (save the report first)\n"
     assert stand_in.requests == []
+
+
+# -- for people using it --------------------------------------------------------------------------
+
+
+def test_summary_and_quiet_print_less_and_change_nothing_else(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "out.json"
+    status, out, err = run(capsys, *REPORTS, "--url", stand_in.url, "--summary", "--output", str(output))
+    assert (status, err) == (0, "")
+    assert out.startswith("15 findings in 3 reports;")
+    assert "Outcomes" in out
+    assert "Findings" not in out
+    status, out, err = run(capsys, *REPORTS, "--url", stand_in.url, "--quiet", "--output", str(output))
+    assert (status, out, err) == (0, "", "")
+    assert len(json.loads(output.read_text(encoding="utf-8"))) == 15
+    assert len(stand_in.requests) == 2
+    status, _, err = run(capsys, *REPORTS, "--url", stand_in.url, "--quiet", "--summary")
+    assert status == 2
+    assert "not allowed with argument" in err
+
+
+def _on_a_terminal(arguments: list[str], answer: bytes) -> tuple[int, str]:
+    """The command with standard input and error on a pseudo-terminal, `answer` typed."""
+    controller, terminal = pty.openpty()
+    environment = {**os.environ, "GITLAB_TOKEN": ADMIN, "TERM": "dumb"}
+    process = subprocess.Popen(
+        [str(COMMAND), "revoke-report", *arguments], stdin=terminal, stderr=terminal,
+        stdout=subprocess.DEVNULL, env=environment,
+    )  # fmt: skip
+    os.close(terminal)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([controller], [], [], 60)
+        assert ready, "the command wrote nothing to its terminal for 60 s"
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if b"[y/N]" in shown and answer:
+            os.write(controller, answer)
+            answer = b""
+    status = process.wait(timeout=60)
+    os.close(controller)
+    return status, shown.decode(errors="replace")
+
+
+def test_a_real_run_on_a_terminal_asks_first(stand_in: BulkStandIn) -> None:
+    status, screen = _on_a_terminal([REPORTS[0], "--url", stand_in.url], b"n\n")
+    assert f"Revoke 3 distinct tokens at {stand_in.url}? This cannot be undone. [y/N]" in screen
+    assert "not confirmed: nothing was sent" in screen
+    assert (status, stand_in.requests) == (1, [])
+    status, _ = _on_a_terminal([REPORTS[0], "--url", stand_in.url], b"y\n")
+    assert (status, len(stand_in.requests)) == (0, 1)
+    # --yes, and a dry run, do not ask
+    for extra in ("--yes", "--dry-run"):
+        status, screen = _on_a_terminal([REPORTS[0], "--url", stand_in.url, extra], b"")
+        assert "[y/N]" not in screen
+        assert status == 0
+    assert len(stand_in.requests) == 3
