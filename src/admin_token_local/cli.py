@@ -225,6 +225,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="do not ask before a real run (it asks only when standard input is a terminal)",
     )
     report.set_defaults(run=_revoke_report)
+
+    audit = commands.add_parser(
+        "audit",
+        help="read the audit trail (who revoked what, when) through the service's audit events API",
+        description="Lists the audit events the filters select, newest first, following every page. The "
+        "administrator's token is read from the GITLAB_TOKEN environment variable (read_api is enough). Exit 0 "
+        "when the trail was read, 1 when the service refused or could not be reached, 2 for a usage error.",
+    )
+    audit.add_argument(
+        "--url", required=True, help="the service's base URL, without /api/v4 (e.g. http://127.0.0.1:3000)"
+    )
+    audit.add_argument(
+        "--since", metavar="WHEN", help="only events from then on: 30m, 12h, 7d ago, or an ISO 8601 time or date"
+    )
+    audit.add_argument("--type", metavar="TOKEN_TYPE", help="only this token type, e.g. runner_authentication_token")
+    audit.add_argument("--author", type=int, metavar="ID", help="only events by this author id (-1: the worker)")
+    audit.add_argument("--json", action="store_true", help="print the events as a JSON array, as the API sends them")
+    audit.set_defaults(run=_audit)
     return parser
 
 
@@ -604,11 +622,7 @@ def _revoke_report(args: argparse.Namespace) -> int:
     from admin_token_local.scanner_reports import ReportError, read_report
 
     try:
-        credential = os.environ.get("GITLAB_TOKEN", "").strip()
-        if not credential:
-            raise UsageError("set GITLAB_TOKEN to an administrator's personal access token")
-        if not credential.isascii() or not credential.isprintable():
-            raise UsageError("GITLAB_TOKEN holds characters no token has")
+        credential = _gitlab_token(UsageError)
         url = base_url(args.url)
         if any(str(path) == credential or looks_like_a_token(str(path)) for path in args.reports):
             raise UsageError("a REPORT argument looks like a token (not shown), not a file")
@@ -643,6 +657,40 @@ def _confirm(url: str) -> Callable[[int], bool]:
         return sys.stdin.readline().strip().lower() in ("y", "yes")
 
     return ask
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from admin_token_local.audit_reader import AuditClient, print_events, query, since
+    from admin_token_local.report_revoker import RevokeError, UsageError, base_url
+
+    try:
+        credential = _gitlab_token(UsageError)
+        url = base_url(args.url)
+        parameters = query(
+            created_after=since(args.since) if args.since is not None else None,
+            token_type=args.type,
+            author_id=args.author,
+        )
+        events = list(AuditClient(url, credential).events(parameters))
+    except UsageError as error:
+        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
+        return 2
+    except RevokeError as error:
+        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
+        return 1
+    print_events(events, _stdout_console(Console), args.json)
+    return 0
+
+
+def _gitlab_token(usage_error: type[Exception]) -> str:
+    credential = os.environ.get("GITLAB_TOKEN", "").strip()
+    if not credential:
+        raise usage_error("set GITLAB_TOKEN to an administrator's personal access token")
+    if not credential.isascii() or not credential.isprintable():
+        raise usage_error("GITLAB_TOKEN holds characters no token has")
+    return credential
 
 
 def _stdout_console(console_class: Any) -> Any:
