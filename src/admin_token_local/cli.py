@@ -480,11 +480,9 @@ def _serve(args: argparse.Namespace) -> int:
         backends = local_backends(
             template_path, template, flags, seed_path=args.seed, demo=demo, dynamodb_endpoint=args.dynamodb_endpoint
         )
-        with (
-            backends as (functions, seed),
-            _announce_revokes(args.events_log, template, functions),
-            _poll_queues(template, functions),
-        ):
+        with backends as (functions, seed), contextlib.ExitStack() as workers:
+            workers.enter_context(_announce_revokes(args.events_log, template, functions))
+            workers.enter_context(_poll_queues(template, functions))
             _load_handlers(functions)
             try:
                 gateway = LocalApiGateway(functions, args.host, args.port)
@@ -503,12 +501,15 @@ def _serve(args: argparse.Namespace) -> int:
                     pass
             finally:
                 gateway.stop()
-    if stop.is_set() and threading.current_thread() is threading.main_thread():
-        # Stopped by a signal, everything of ours closed: skip the interpreter's teardown of
-        # moto's thousands of modules, which takes seconds on a busy machine (stop within 2 s).
-        for stream in (stdout, sys.stderr):
-            stream.flush()
-        os._exit(0)
+            if threading.current_thread() is threading.main_thread():
+                # Stopped by a signal: once no request or queued finding is in flight and every
+                # event is written, end here. The embedded servers hold nothing to keep, and
+                # their shutdown and the interpreter's teardown of moto's modules take seconds
+                # on a busy machine (serve stops within 2 s).
+                workers.close()
+                for stream in (stdout, sys.stderr):
+                    stream.flush()
+                os._exit(0)
     return 0
 
 
