@@ -9,12 +9,17 @@ PORT ?= 3000
 # aws-sam-cli pins an older boto3, so it lives in a venv of its own, never the project's.
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+# checkov pins its own versions of shared libraries (boto3 among them): a venv of its own too,
+# installed by uv from .venv, at one version so a new release's checks never fail a build unasked.
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := 3.3.30
 # `sam build` needs the runtime's Python (python3.13) on PATH. Under pyenv, select it for that
 # command only; elsewhere a python3.13 on PATH is used as it is.
 PYENV_RUNTIME := $(shell pyenv versions --bare 2>/dev/null | grep -m1 '^3\.13')
 SAM_BUILD_ENV := $(if $(PYENV_RUNTIME),PYENV_VERSION=$(PYENV_RUNTIME))
 
-.PHONY: install run test lint typecheck cfn-lint openapi openapi-check unit integration e2e bench validate build clean
+.PHONY: install run test lint typecheck cfn-lint checkov openapi openapi-check unit integration e2e bench validate build clean
 
 install: $(STAMP)
 
@@ -31,7 +36,7 @@ run: install
 	$(BIN)/admin-token-api serve --host $(HOST) --port $(PORT)
 
 # One worker per core; a test module stays on one worker (module-scoped servers start once).
-test: install lint typecheck cfn-lint
+test: install lint typecheck cfn-lint checkov
 	$(BIN)/pytest -n auto --dist loadfile
 
 lint: install
@@ -43,6 +48,15 @@ typecheck: install
 
 cfn-lint: install
 	$(BIN)/cfn-lint template.yaml
+
+$(CHECKOV): | $(STAMP)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(BIN)/python -m uv pip install --quiet --python $(CHECKOV_VENV)/bin/python checkov==$(CHECKOV_VERSION)
+
+# The IaC scanner security teams run. Any finding fails; each deliberate exception is a skip with
+# its reason in template.yaml (Metadata: checkov: skip). --skip-download: no Prisma Cloud calls.
+checkov: $(CHECKOV)
+	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
 # openapi.json is generated from the functions' Powertools resolvers; tests/unit/test_openapi.py fails on drift.
 openapi: install
@@ -78,5 +92,5 @@ build: $(SAM)
 
 # Everything the targets, the tools and setuptools create; nothing tracked by git.
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
 	find . -path ./.git -prune -o \( -name '*.egg-info' -o -name __pycache__ \) -type d -prune -exec rm -rf {} +

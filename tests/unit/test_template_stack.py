@@ -7,6 +7,7 @@ the given parameters; tests.support.cloudformation), so what is checked is what 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -206,3 +207,25 @@ def test_api_functions_run_published_versions_with_snapstart_behind_an_alias(fun
     # API Gateway invokes the alias (the published, snapshotted version), never $LATEST.
     assert f"${{{alias}}}" in API_INTEGRATIONS
     assert f"${{{function}.Arn}}" not in API_INTEGRATIONS
+
+
+# -- checkov's exceptions ------------------------------------------------------------------------
+
+
+def test_every_checkov_exception_names_its_check_and_says_why() -> None:
+    from tests.conftest import TEMPLATE
+
+    skips = [
+        (logical_id, skip)
+        for logical_id, resource in TEMPLATE["Resources"].items()
+        for skip in ((resource.get("Metadata") or {}).get("checkov") or {}).get("skip", [])
+    ]
+    assert skips
+    for logical_id, skip in skips:
+        assert set(skip) == {"id", "comment"}, logical_id
+        assert re.fullmatch(r"CKV2?_AWS_\d+", skip["id"]), (logical_id, skip)
+        assert len(skip["comment"].split()) >= 8, (logical_id, skip)  # a reason, not a label
+    # Only the exceptions the README explains: no VPC, no cache, no function DLQ, the worker's
+    # concurrency, the environment's key.
+    explained = {"CKV_AWS_117", "CKV_AWS_120", "CKV_AWS_116", "CKV_AWS_115", "CKV_AWS_173"}
+    assert {skip["id"] for _, skip in skips} == explained
