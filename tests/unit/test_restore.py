@@ -6,6 +6,7 @@ tests/integration/test_restore_uniqueness.py; these pin each part.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -35,12 +36,19 @@ def test_a_copy_mints_from_its_own_clock_not_from_the_originals_last_id() -> Non
 
 
 def test_a_copy_closes_the_pooled_connections_of_the_client_it_keeps(monkeypatch: pytest.MonkeyPatch) -> None:
-    client = dynamodb.default_store().client
-    closed: list[bool] = []
-    monkeypatch.setattr(client, "close", lambda: closed.append(True))
+    class Client:
+        closed = 0
+
+        def close(self) -> None:
+            self.closed += 1
+
+    built = Client()
+    # Stands in for the module's cached client (a real one here would outlive this test).
+    monkeypatch.setattr(dynamodb, "_client", functools.cache(lambda: built))
+    dynamodb._client()
     restore.new_environment()
-    assert closed == [True]
-    assert dynamodb.default_store().client is client  # kept: building it is what a snapshot saves
+    assert built.closed == 1
+    assert dynamodb._client() is built  # kept: building it is what a snapshot saves
 
 
 def _initialised(initialization_type: str) -> dict[str, Any]:
