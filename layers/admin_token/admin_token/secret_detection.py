@@ -80,7 +80,7 @@ AUTHOR_CLASS: Final = "SecretDetection"
 
 @cache
 def _secrets() -> Any:
-    # Built on first use: importing the module (every RevokeFunction cold start) makes no client.
+    # Built on first use: importing the module (every IntakeFunction cold start) makes no client.
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from botocore.config import Config
 
