@@ -9,6 +9,11 @@ PORT ?= 3000
 # aws-sam-cli pins an older boto3, so it lives in a venv of its own, never the project's.
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+# checkov pins its own versions of shared libraries (boto3 among them): a venv of its own too,
+# installed by uv from .venv, at one version so a new release's checks never fail a build unasked.
+CHECKOV_VENV := .venv-checkov
+CHECKOV := $(CHECKOV_VENV)/bin/checkov
+CHECKOV_VERSION := 3.3.30
 # `sam build` needs the runtime's Python (python3.13) on PATH. Under pyenv, select it for that
 # command only; elsewhere a python3.13 on PATH is used as it is.
 PYENV_RUNTIME := $(shell pyenv versions --bare 2>/dev/null | grep -m1 '^3\.13')
@@ -19,7 +24,7 @@ SAM_BUILD_ENV := $(if $(PYENV_RUNTIME),PYENV_VERSION=$(PYENV_RUNTIME))
 CHROMIUM := /usr/bin/chromium
 AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install lock browser run test lint typecheck cfn-lint openapi openapi-check unit integration e2e bench validate build clean
+.PHONY: install lock browser run test lint typecheck cfn-lint checkov openapi openapi-check unit integration e2e bench validate build clean
 
 install: $(STAMP)
 
@@ -49,7 +54,7 @@ run: install
 	$(BIN)/admin-token-api serve --host $(HOST) --port $(PORT)
 
 # One worker per core; a test module stays on one worker (module-scoped servers start once).
-test: install browser lint typecheck cfn-lint
+test: install browser lint typecheck cfn-lint checkov
 	$(BIN)/pytest -n auto --dist loadfile
 
 lint: install
@@ -61,6 +66,15 @@ typecheck: install
 
 cfn-lint: install
 	$(BIN)/cfn-lint template.yaml
+
+$(CHECKOV): | $(STAMP)
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python checkov==$(CHECKOV_VERSION)
+
+# The IaC scanner security teams run. Any finding fails; each deliberate exception is a skip with
+# its reason in template.yaml (Metadata: checkov: skip). --skip-download: no Prisma Cloud calls.
+checkov: $(CHECKOV)
+	$(CHECKOV) --file template.yaml --framework cloudformation --compact --quiet --skip-download
 
 # openapi.json is generated from the functions' Powertools resolvers (src/admin_token_openapi);
 # tests/unit/test_openapi.py fails on drift.
@@ -97,5 +111,5 @@ build: $(SAM)
 
 # Everything the targets, the tools and setuptools create; nothing tracked by git.
 clean:
-	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
 	find . -path ./.git -prune -o \( -name '*.egg-info' -o -name __pycache__ \) -type d -prune -exec rm -rf {} +

@@ -51,6 +51,7 @@ def test_make_clean_removes_every_generated_directory_and_nothing_else(scratch: 
     generated = [
         ".venv",
         ".venv-sam",
+        ".venv-checkov",
         ".aws-sam",
         ".pytest_cache",
         ".mypy_cache",

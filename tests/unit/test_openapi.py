@@ -37,6 +37,7 @@ from admin_token_openapi import bodies
 from admin_token_openapi.__main__ import main
 from admin_token_openapi.document import merged_document, render, resolvers
 from functions.audit_events.app import app as audit_events_app
+from functions.intake.app import app as intake_app
 from functions.lookup.app import app as lookup_app
 from functions.revoke.app import app as revoke_app
 
@@ -94,7 +95,7 @@ def test_openapi_json_is_what_the_resolvers_generate(generated: str) -> None:
 
 def test_the_functions_documented_are_those_the_template_routes_api_requests_to() -> None:
     # Found in template.yaml, so a new function is documented without a list to update.
-    assert {lookup_app, revoke_app, audit_events_app} <= set(resolvers(TEMPLATE))
+    assert {lookup_app, revoke_app, intake_app, audit_events_app} <= set(resolvers(TEMPLATE))
     assert len(resolvers(TEMPLATE)) == len({route.function_id for route in api_routes(load_template(TEMPLATE))})
 
 

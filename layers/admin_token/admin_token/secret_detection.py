@@ -24,6 +24,7 @@ from admin_token.errors import ConfigurationUnavailable, FeatureDisabled, Revoke
 from admin_token.models.findings import FindingsRequest
 from admin_token.models.records import User
 from admin_token.observability import logger, metrics
+from admin_token.restore import on_new_environment
 from admin_token.revocation_queue import MAX_LOCATION_CHARS, RevocationMessage, send_all
 from admin_token.service import carry_out, find_by_digest
 from admin_token.storage import TokenStore
@@ -80,7 +81,7 @@ AUTHOR_CLASS: Final = "SecretDetection"
 
 @cache
 def _secrets() -> Any:
-    # Built on first use: importing the module (every RevokeFunction cold start) makes no client.
+    # Built on first use: importing the module (every IntakeFunction cold start) makes no client.
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from botocore.config import Config
 
@@ -92,6 +93,10 @@ def _secrets() -> Any:
 def reset_secret_cache() -> None:
     """Forget the provider and its cached value (tests; a new execution environment does this)."""
     _secrets.cache_clear()
+
+
+# A restored or forked copy reads the secret through a provider (and connection) of its own.
+on_new_environment(reset_secret_cache)
 
 
 def _pre_shared_digest() -> bytes:
