@@ -187,5 +187,6 @@ def test_feature_flags_document() -> None:
         "token_api_expire_pipeline_triggers",
         "admin_mode",
         "secret_detection_auto_revoke",
+        "github_secret_scanning_auto_revoke",
         "personal_access_token_prefix",
     }

@@ -24,7 +24,13 @@ from admin_token.errors import ConfigurationUnavailable, FeatureDisabled, Revoke
 from admin_token.models.findings import FindingsRequest
 from admin_token.models.records import User
 from admin_token.observability import logger, metrics
-from admin_token.revocation_queue import MAX_LOCATION_CHARS, RevocationMessage, send_all
+from admin_token.revocation_queue import (
+    GITHUB_SECRET_SCANNING_AUTHOR,
+    MAX_LOCATION_CHARS,
+    SECRET_DETECTION_AUTHOR,
+    RevocationMessage,
+    send_all,
+)
 from admin_token.service import carry_out, find_by_digest
 from admin_token.storage import TokenStore
 from admin_token.storage.dynamodb import default_store
@@ -72,6 +78,31 @@ SECURITY_BOT: Final = User.from_attributes(
 )
 SECURITY_BOT_CONTEXT: Final[CallerContext] = {"user_id": SECURITY_BOT.id, "username": SECURITY_BOT.username}
 AUTHOR_CLASS: Final = "SecretDetection"
+
+# Who the worker's revokes of GitHub's secret scanning alerts are by: no GitLab user either, so the
+# next id down from the security bot's.
+GITHUB_SECRET_SCANNING: Final = User.from_attributes(
+    {
+        "id": -2,
+        "username": "GitHub-Secret-Scanning",
+        "name": "GitHub Secret Scanning",
+        "state": "active",
+        "bot": True,
+        "created_at": "2020-01-01T00:00:00Z",
+    }
+)
+GITHUB_SECRET_SCANNING_CONTEXT: Final[CallerContext] = {
+    "user_id": GITHUB_SECRET_SCANNING.id,
+    "username": GITHUB_SECRET_SCANNING.username,
+}
+GITHUB_AUTHOR_CLASS: Final = "GitHubSecretScanning"
+
+# A queued message's author -> the user its revoke is by, the audit record's author class, and the
+# context flags are evaluated with.
+QUEUE_AUTHORS: Final[dict[str, tuple[User, str, CallerContext]]] = {
+    SECRET_DETECTION_AUTHOR: (SECURITY_BOT, AUTHOR_CLASS, SECURITY_BOT_CONTEXT),
+    GITHUB_SECRET_SCANNING_AUTHOR: (GITHUB_SECRET_SCANNING, GITHUB_AUTHOR_CLASS, GITHUB_SECRET_SCANNING_CONTEXT),
+}
 
 
 # -- who may call ------------------------------------------------------------------------------
@@ -184,18 +215,20 @@ OUTCOME_ALREADY_REVOKED: Final = "already_revoked"
 
 
 def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore | None = None) -> str:
-    """Revoke one queued finding, as GitLab Security Bot; the outcome (`deleted`, `not_found`...).
+    """Revoke one queued finding as its author (GitLab Security Bot, GitHub Secret Scanning); the
+    outcome (`deleted`, `not_found`...).
 
     A refusal or a token no longer found is an outcome: the message is done. A storage fault
     raises, and the message alone is retried.
     """
     store = store or default_store()
     token_type = BY_NAME[message.token_type]
+    author, author_class, caller = QUEUE_AUTHORS[message.author]
     context = RequestContext(
         now=datetime.now(UTC),
         gitlab_url=os.environ.get("GITLAB_URL", "https://gitlab.example.com"),
         configuration=load_configuration(),
-        caller=SECURITY_BOT_CONTEXT,
+        caller=caller,
     )
     try:
         found, subject = find_by_digest(message.digest, token_type, store, context)
@@ -206,7 +239,7 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
             context,
             store,
             audit=lambda plan: audit_record(
-                caller_user=SECURITY_BOT,
+                caller_user=author,
                 token_type=token_type.name,
                 action=plan.action,
                 entity_id=plan.target.id,
@@ -215,7 +248,7 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
                 ip_address=None,
                 target=(plan.target.type, plan.target.id),
                 owner_user_id=plan.owner_user_id,
-                author_class=AUTHOR_CLASS,
+                author_class=author_class,
                 location=message.location,
             ),
             dry_run=False,
