@@ -64,6 +64,7 @@ e2e: install
 bench: install
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_bulk.py
+	$(BIN)/python scripts/bench_github.py
 	$(BIN)/python scripts/bench_drain.py
 
 $(SAM):
