@@ -32,6 +32,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
+from admin_token.digests import token_hint  # the bulk endpoint's own
 from admin_token_local.scanner_reports import Finding, Report
 
 BULK_PATH = "/api/v4/admin/tokens/revoke"
@@ -50,8 +51,6 @@ ORDER = ("revoked", "reset", "deleted", "expired", "already_revoked", "not_found
          "unsupported", "refused", "invalid", "failed")  # fmt: skip
 # An outcome is shown only if it looks like one: the client never prints what the service sends.
 OUTCOME_NAME = re.compile(r"[a-z_]{1,32}")
-HINT_TAIL = 4
-SHORT_TOKEN = 12
 FEATURE_FLAG_404 = "'api_admin_token_revoke' feature flag is disabled"
 NO_ROUTE_403 = "Missing Authentication Token"  # API Gateway's answer on a path it has no route for
 
@@ -89,15 +88,6 @@ def known_prefixes() -> tuple[str, ...]:
 def looks_like_a_token(text: str) -> bool:
     """Starts with a GitLab token prefix: never echoed in a message."""
     return text.startswith(known_prefixes())
-
-
-def token_hint(token: str, prefix: str | None) -> str:
-    """As the bulk endpoint's: the matched prefix (else the first 4 characters), `…`, the last 4;
-    only the prefix and `…` for a token under 12 characters."""
-    shown = prefix if prefix else token[:HINT_TAIL]
-    if len(token) < SHORT_TOKEN:
-        return f"{shown}…"
-    return f"{shown}…{token[-HINT_TAIL:]}"
 
 
 def batches(tokens: Sequence[str]) -> Iterator[list[str]]:

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from admin_token.digests import masked_hint, token_digest
+from admin_token.digests import token_digest, token_hint
 from admin_token.models.records import (
     CiJob,
     ClusterAgentToken,
@@ -268,7 +268,7 @@ def _token_items(seed: Seed) -> Iterator[dict[str, Any]]:
         record = PipelineTrigger.from_attributes(
             {
                 **trigger.model_dump(exclude={"token"}),
-                "token_hint": masked_hint(trigger.token, "glptt-"),
+                "token_hint": token_hint(trigger.token, "glptt-"),
                 "updated_at": trigger.created_at,
             }
         )

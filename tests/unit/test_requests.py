@@ -179,3 +179,30 @@ def test_every_input_error_reads_alike() -> None:
     for message in messages:
         assert message[0].islower(), message
         assert not message.endswith("."), message
+
+
+@pytest.mark.parametrize("value", ['"true"', '"false"'])
+def test_dry_run_as_a_json_string_is_invalid_never_a_revoke(value: str) -> None:
+    request = parse(f'{{"token": "glpat-x", "dry_run": {value}}}')
+    with pytest.raises(InvalidRequest, match=r"^dry_run is invalid$"):
+        request.check_dry_run()
+
+
+@pytest.mark.parametrize(("value", "flag"), [("true", True), ("false", False)])
+def test_dry_run_as_a_string_is_read_in_a_form(value: str, flag: bool) -> None:
+    assert parse(f"token=glpat-x&dry_run={value}", "application/x-www-form-urlencoded").check_dry_run() is flag
+
+
+@pytest.mark.parametrize("value", ['"true"', '"false"'])
+def test_a_bulk_dry_run_as_a_json_string_is_invalid(value: str) -> None:
+    from admin_token.models.requests import parse_bulk_revoke_request
+
+    request = parse_bulk_revoke_request(
+        headers={"Content-Type": "application/json"},
+        query={},
+        body=f'{{"tokens": ["glpat-x"], "dry_run": {value}}}',
+        base64_encoded=False,
+        request_id="r",
+    )
+    with pytest.raises(InvalidRequest, match=r"^dry_run is invalid$"):
+        request.check_dry_run()

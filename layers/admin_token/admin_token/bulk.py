@@ -23,7 +23,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from admin_token import budget
 from admin_token.auth import Caller, authenticate, authorize
 from admin_token.config import REVOKE_FLAG, Configuration, load_configuration
-from admin_token.digests import token_digest
+from admin_token.digests import token_digest, token_hint
 from admin_token.errors import (
     ConcurrentModification,
     FeatureDisabled,
@@ -59,16 +59,6 @@ PARALLEL_REVOKES = 16
 # An element is started only while this much of the Lambda's time is left; later ones fail
 # (retryable) rather than let the whole answer be lost to the timeout.
 SECONDS_PER_ELEMENT = 3.0
-HINT_TAIL = 4
-SHORT_TOKEN = 12
-
-
-def token_hint(token: str, prefix: str | None) -> str:
-    """The matched prefix (or the first 4 characters when no type matched), `…`, the last 4."""
-    shown = prefix if prefix else token[:HINT_TAIL]
-    if len(token) < SHORT_TOKEN:
-        return f"{shown}…"
-    return f"{shown}…{token[-HINT_TAIL:]}"
 
 
 @dataclass

@@ -18,6 +18,16 @@ def new_secret(prefix: str) -> str:
     return prefix + secrets.token_urlsafe(24)
 
 
-def masked_hint(token: str, prefix: str) -> str:
-    """What may be shown of a token instead of the token: its prefix and last four characters."""
-    return f"{prefix}…{token[-4:]}"
+HINT_TAIL = 4
+# Characters that must stay hidden between what is shown in front and the tail: a short token's
+# last 4 would otherwise be most of its secret (`glagent-abcd` shown whole).
+MIN_HIDDEN = 8
+
+
+def token_hint(token: str, prefix: str | None) -> str:
+    """What may be shown of a token instead of the token: the matched prefix (the first 4
+    characters when no type matched), `…`, and the last 4 only when at least 8 stay hidden."""
+    shown = prefix if prefix else token[:HINT_TAIL]
+    if len(token) - len(shown) - HINT_TAIL < MIN_HIDDEN:
+        return f"{shown}…"
+    return f"{shown}…{token[-HINT_TAIL:]}"

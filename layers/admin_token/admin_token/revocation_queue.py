@@ -25,6 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from admin_token import budget
 from admin_token.errors import QueueUnavailable
+from admin_token.json_body import InvalidJson, RepeatedKey, parse_json_object
 from admin_token.observability import logger, metrics
 
 QUEUE_URL_VARIABLE: Final = "REVOCATION_QUEUE_URL"
@@ -67,11 +68,12 @@ class RevocationMessage:
     @classmethod
     def parse(cls, body: str, known_types: Sequence[str]) -> RevocationMessage:
         try:
-            document = json.loads(body)
-        except (ValueError, RecursionError, TypeError):
-            raise InvalidMessage("message body is not JSON") from None
-        if not isinstance(document, dict):
-            raise InvalidMessage("message body is not an object")
+            document = parse_json_object(body)
+        except RepeatedKey as error:
+            # The same rules as a request body's: a repeated key is refused, not read as its last value.
+            raise InvalidMessage(f"message body: {error}") from None
+        except InvalidJson:
+            raise InvalidMessage("message body is not a JSON object") from None
         digest, token_type, location = document.get("digest"), document.get("token_type"), document.get("location")
         author = document.get("author", SECRET_DETECTION_AUTHOR)
         if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):

@@ -7,12 +7,12 @@ orders the checks (401, 413, the flag, then 400), so each problem waits for its 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from admin_token.errors import InvalidRequest, PayloadTooLarge
+from admin_token.json_body import parse_json
 from admin_token.models.requests import HTTP_WHITESPACE, body_text
 
 # Lambda's synchronous payload limit, and the most findings one request may carry.
@@ -94,15 +94,7 @@ def parse_findings_request(
     credential = revocation_credential(headers, multi_value_headers)
     try:
         text = body_text(body, base64_encoded, MAX_FINDINGS_BODY_BYTES)
-        try:
-            document = json.loads(text, parse_constant=_no_constant)
-        except (ValueError, RecursionError) as error:  # RecursionError: hostile nesting depth
-            raise InvalidRequest("request body is not valid JSON") from error
+        document = parse_json(text)
     except InvalidRequest as problem:
         return FindingsRequest(credential, None, request_id, problem)
     return FindingsRequest(credential, document, request_id)
-
-
-def _no_constant(name: str) -> Any:
-    # NaN and Infinity are not JSON.
-    raise ValueError(name)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qs
 
 from admin_token.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
+from admin_token.json_body import parse_json_object
 
 MAX_BODY_BYTES: Final = 64 * 1024
 MAX_FORM_FIELDS: Final = 100
@@ -36,6 +36,7 @@ class TokenRequest:
     problem: InvalidRequest | None = None
     dry_run: Any = ABSENT  # ABSENT, or whatever the body held under "dry_run"
     source_ip: str | None = None  # API Gateway's requestContext.identity.sourceIp, for the audit trail
+    form: bool = False  # the body was form-encoded, where every value is a string
 
     @property
     def candidate(self) -> str | None:
@@ -57,15 +58,19 @@ class TokenRequest:
 
     def check_dry_run(self) -> bool:
         """Checked with the token: absent is a real revoke; JSON booleans, or "true"/"false" in a form."""
-        return dry_run_flag(self.dry_run)
+        return dry_run_flag(self.dry_run, form=self.form)
 
 
-def dry_run_flag(value: Any) -> bool:
+def dry_run_flag(value: Any, *, form: bool = False) -> bool:
+    """A JSON boolean; the strings "true"/"false" only in a form, which has no other way to say it.
+
+    In JSON, `"false"` is a string where a boolean belongs: ambiguous, so refused, never a revoke.
+    """
     if value is ABSENT:
         return False
     if isinstance(value, bool):
         return value
-    if value in ("true", "false"):
+    if form and value in ("true", "false"):
         return bool(value == "true")
     raise InvalidRequest("dry_run is invalid")
 
@@ -134,24 +139,25 @@ def parse_token_request(
     if "token" in query:
         problem = InvalidRequest("token must be sent in the request body")
         return TokenRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
+    media_type = (_header(headers, "content-type") or "").split(";", 1)[0].strip().lower()
+    form = media_type == "application/x-www-form-urlencoded"
     try:
-        fields = _fields_from_body(_header(headers, "content-type"), body, base64_encoded)
+        fields = _fields_from_body(media_type, body, base64_encoded)
     except InvalidRequest as problem:
         return TokenRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
     token, dry_run = fields.get("token", ABSENT), fields.get("dry_run", ABSENT)
-    return TokenRequest(credential, token, request_id, dry_run=dry_run, source_ip=source_ip)
+    return TokenRequest(credential, token, request_id, dry_run=dry_run, source_ip=source_ip, form=form)
 
 
-def _fields_from_body(content_type: str | None, body: str | None, base64_encoded: bool) -> Mapping[str, Any]:
+def _fields_from_body(media_type: str, body: str | None, base64_encoded: bool) -> Mapping[str, Any]:
     text = body_text(body, base64_encoded, MAX_BODY_BYTES)
     if not text.strip():
         return {}
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
     if media_type == "application/x-www-form-urlencoded":
         return _fields_from_form(text)
     # No content type at all: most API clients that send JSON forget it, so read it as JSON.
     if media_type in ("", "application/json") or media_type.endswith("+json"):
-        return json_object(text)
+        return parse_json_object(text)
     raise UnsupportedMediaType("content type must be application/json or application/x-www-form-urlencoded")
 
 
@@ -177,32 +183,6 @@ def _body_bytes(body: str | None, base64_encoded: bool, limit: int) -> bytes:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError) as error:
         raise InvalidRequest("request body is not valid base64") from error
-
-
-class _HugeInteger:
-    """A JSON integer longer than Python parses: still a number, so never a token."""
-
-    def __repr__(self) -> str:
-        return "HUGE_INTEGER"
-
-
-def _json_int(digits: str) -> int | _HugeInteger:
-    # int() refuses more digits than sys.get_int_max_str_digits() (a ValueError that would
-    # read as "not valid JSON"); it checks the length first, so refusing costs nothing.
-    try:
-        return int(digits)
-    except ValueError:
-        return _HugeInteger()
-
-
-def json_object(text: str) -> dict[str, Any]:
-    try:
-        document = json.loads(text, parse_int=_json_int)
-    except (ValueError, RecursionError) as error:  # RecursionError: hostile nesting depth
-        raise InvalidRequest("request body is not valid JSON") from error
-    if not isinstance(document, dict):
-        raise InvalidRequest("request body must be a JSON object")
-    return document
 
 
 def _fields_from_form(text: str) -> dict[str, Any]:
@@ -268,7 +248,7 @@ def parse_bulk_revoke_request(
         media_type = (_header(headers, "content-type") or "").split(";", 1)[0].strip().lower()
         if media_type not in ("", "application/json") and not media_type.endswith("+json"):
             raise UnsupportedMediaType("content type must be application/json")
-        document = json_object(text) if text.strip() else {}
+        document = parse_json_object(text) if text.strip() else {}
     except InvalidRequest as problem:
         return refused(problem)
     return BulkRevokeRequest(
