@@ -59,10 +59,13 @@ def call_intake(event: dict[str, Any]) -> ApiResponse:
 class GitHub:
     """GitHub's side: a published key document (served by the stand-in) and alerts signed for it."""
 
-    def __init__(self, revocation: RevocationApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    def __init__(
+        self, revocation: RevocationApi, monkeypatch: pytest.MonkeyPatch, published: bytes | None = None
+    ) -> None:
         self.revocation = revocation
         self.key, self.rotated = SigningKey.generate(), SigningKey.generate()
-        self.meta = GitHubMetaStandIn(key_document(self.rotated.entry(is_current=False), self.key.entry()))
+        document = published or key_document(self.rotated.entry(is_current=False), self.key.entry())
+        self.meta = GitHubMetaStandIn(document)
         self.url = self.meta.start()
         monkeypatch.setenv("GITHUB_KEYS_URL", self.url)
         reset_github_keys()
@@ -113,20 +116,20 @@ def feedback(token: str, label: str, token_type: str = "gitlab_personal_access_t
 # -- proving it is GitHub ------------------------------------------------------------------------
 
 
-def test_githubs_documented_sample_request_is_answered(revocation: RevocationApi, monkeypatch: Any) -> None:
-    meta = GitHubMetaStandIn(json.dumps(docs_key_document()).encode())
-    monkeypatch.setenv("GITHUB_KEYS_URL", meta.start())
-    reset_github_keys()
+def test_githubs_documented_sample_requests_are_answered(revocation: RevocationApi, monkeypatch: Any) -> None:
+    github = GitHub(revocation, monkeypatch, published=json.dumps(docs_key_document()).encode())
     try:
-        github = GitHub.__new__(GitHub)
         for body, identifier, signature in (
             (DOCS_BODY, DOCS_KEY_IDENTIFIER, DOCS_SIGNATURE),
             (ROTATED_DOCS_BODY, ROTATED_DOCS_KEY_IDENTIFIER, ROTATED_DOCS_SIGNATURE),  # a key no longer current
         ):
             answer = github.post(body, identifier=identifier, signature=signature)
             assert (answer.status, answer.body) == (200, [feedback("some_token", "false_positive", "some_type")])
+        # The same bytes under the other documented key's identifier: not GitHub's signature.
+        answer = github.post(DOCS_BODY, identifier=ROTATED_DOCS_KEY_IDENTIFIER, signature=DOCS_SIGNATURE)
+        assert (answer.status, answer.body) == (401, UNAUTHORIZED)
     finally:
-        meta.stop()
+        github.meta.stop()
         reset_github_keys()
     assert revocation.queued() == []
 
@@ -191,7 +194,10 @@ def test_header_names_are_matched_in_any_case(github: GitHub) -> None:
         body,
         identifier="",
         signature="",
-        headers={"GITHUB-PUBLIC-KEY-IDENTIFIER": github.key.identifier, "github-public-key-signature": github.key.sign(body)},
+        headers={
+            "GITHUB-PUBLIC-KEY-IDENTIFIER": github.key.identifier,
+            "github-public-key-signature": github.key.sign(body),
+        },
     )
     assert answer.status == 200
 
@@ -273,7 +279,10 @@ def _post_bytes(github: GitHub, body: bytes) -> ApiResponse:
         "POST",
         raw_body=base64.b64encode(body).decode(),
         base64_encoded=True,
-        headers={"Github-Public-Key-Identifier": github.key.identifier, "Github-Public-Key-Signature": github.key.sign(body)},
+        headers={
+            "Github-Public-Key-Identifier": github.key.identifier,
+            "Github-Public-Key-Signature": github.key.sign(body),
+        },
     )
     event["path"] = event["resource"] = PATH
     return call_intake(event)

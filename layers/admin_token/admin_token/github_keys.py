@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import os
 import threading
 import time
@@ -23,7 +22,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
 from functools import cache
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
 
@@ -49,13 +48,6 @@ class KeyDocumentError(ValueError):
     """Not a key document in GitHub's format (fixed text: never echoes the document)."""
 
 
-def _refuse_repeated_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    document = dict(pairs)
-    if len(document) != len(pairs):
-        raise KeyDocumentError("a key is repeated in an object")
-    return document
-
-
 def parse_key_document(raw: bytes) -> dict[str, EllipticCurvePublicKey]:
     """Identifier -> P-256 public key, for every usable key of the document.
 
@@ -65,9 +57,11 @@ def parse_key_document(raw: bytes) -> dict[str, EllipticCurvePublicKey]:
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
+    from admin_token.json_body import InvalidJson, parse_json
+
     try:
-        document = json.loads(raw.decode("utf-8"), object_pairs_hook=_refuse_repeated_keys)
-    except (UnicodeDecodeError, ValueError, RecursionError) as error:
+        document = parse_json(raw.decode("utf-8"))
+    except (UnicodeDecodeError, InvalidJson) as error:  # a repeated key counts as not JSON: ambiguous
         raise KeyDocumentError("the key document is not JSON") from error
     entries = document.get("public_keys") if isinstance(document, dict) else None
     if not isinstance(entries, list):

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
 from admin_token.errors import InvalidRequest, PayloadTooLarge
+from admin_token.json_body import InvalidJson, parse_json
 from admin_token.models.requests import HTTP_WHITESPACE
 
 MAX_ALERT_BODY_BYTES: Final = 6_291_456  # Lambda's synchronous payload limit
@@ -87,24 +87,9 @@ class AlertRequest:
         except UnicodeDecodeError:
             return ParsedAlert(None, InvalidRequest("request body is not valid UTF-8"))
         try:
-            return ParsedAlert(load_strict_json(text))
-        except (ValueError, RecursionError):  # RecursionError: hostile nesting depth
-            return ParsedAlert(None, InvalidRequest("request body is not valid JSON (or repeats a key)"))
-
-
-def load_strict_json(text: str) -> Any:
-    """JSON with no repeated key in any object and no NaN or Infinity: either is ambiguous, so refused."""
-
-    def refuse_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        document = dict(pairs)
-        if len(document) != len(pairs):
-            raise ValueError("repeated key")
-        return document
-
-    def refuse_constant(name: str) -> Any:
-        raise ValueError(name)
-
-    return json.loads(text, object_pairs_hook=refuse_repeats, parse_constant=refuse_constant)
+            return ParsedAlert(parse_json(text))
+        except InvalidJson as problem:  # a repeated key, NaN, not JSON: the service's one rule
+            return ParsedAlert(None, problem)
 
 
 def one_header(name: str, headers: Mapping[str, str], multi_value_headers: Mapping[str, Sequence[str]]) -> str | None:
