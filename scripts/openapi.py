@@ -3,18 +3,20 @@
     .venv/bin/python scripts/openapi.py           # (re)write openapi.json at the repo root
     .venv/bin/python scripts/openapi.py --check   # exit 1 with a diff when openapi.json is stale
 
-Each function's `app.get_openapi_schema()` describes its one route (from the route's decorator
-arguments, see `admin_token.openapi`); Powertools' `OpenAPIMerge` makes them one document, as
-all functions sit behind one REST API.
+Every function template.yaml puts behind the API describes its routes with its resolver's
+`app.get_openapi_schema()` (from the routes' decorator arguments, see `admin_token.openapi`);
+Powertools' `OpenAPIMerge` makes them one document, as all sit behind one REST API.
 """
 
 from __future__ import annotations
 
 import argparse
 import difflib
+import importlib
 import sys
 from importlib.metadata import version
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OPENAPI_JSON = REPO_ROOT / "openapi.json"
@@ -25,14 +27,24 @@ for entry in (REPO_ROOT / "layers" / "admin_token", REPO_ROOT):
         sys.path.insert(0, str(entry))
 
 
+def api_apps() -> list[Any]:
+    """The resolver of every function template.yaml puts behind the API, in template order."""
+    from admin_token_local.template import api_routes, function_handler, load_template
+
+    template = load_template(REPO_ROOT / "template.yaml")
+    functions = list(dict.fromkeys(route.function_id for route in api_routes(template)))
+    apps = []
+    for function in functions:
+        code, module, _ = function_handler(template, function)
+        apps.append(importlib.import_module(f"functions.{code.name}.{module}").app)
+    return apps
+
+
 def generate() -> str:
     """The text openapi.json should hold, generated now from the resolvers."""
     from admin_token.openapi import merged_document, render
-    from functions.audit_events.app import app as audit_events_app
-    from functions.lookup.app import app as lookup_app
-    from functions.revoke.app import app as revoke_app
 
-    return render(merged_document([lookup_app, revoke_app, audit_events_app], version("admin-token-api")))
+    return render(merged_document(api_apps(), version("admin-token-api")))
 
 
 def main(argv: list[str] | None = None) -> int:

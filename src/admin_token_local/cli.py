@@ -152,7 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument(
         "function",
         metavar="FUNCTION_LOGICAL_ID",
-        help="LookupFunction, RevokeFunction, AuditEventsFunction or RevocationWorkerFunction",
+        help="LookupFunction, RevokeFunction, IntakeFunction, AuditEventsFunction or RevocationWorkerFunction",
     )
     invoke.add_argument(
         "--event",

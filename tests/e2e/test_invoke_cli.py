@@ -113,7 +113,7 @@ def test_invoke_the_token_revocation_api_with_the_pre_shared_token_the_events_se
 
 
 def test_invoke_without_it_the_secret_is_fresh_and_the_events_token_is_refused() -> None:
-    result = invoke("RevokeFunction", "revocable-token-types.json", env={"ADMIN_TOKEN_API_REVOCATION_TOKEN": ""})
+    result = invoke("IntakeFunction", "revocable-token-types.json", env={"ADMIN_TOKEN_API_REVOCATION_TOKEN": ""})
 
     assert_answers(result, 401, {"message": "401 Unauthorized"})
 

@@ -6,6 +6,7 @@ Tables are built from template.yaml and re-seeded with demo/seed.json before eve
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import os
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from admin_token_local.appconfig_standin import AppConfigStandIn
 from admin_token_local.dynamodb_local import EmbeddedDynamoDB, reset_tables
 from admin_token_local.lambda_runtime import FakeLambdaContext
 from admin_token_local.seed import DEMO_SEED_PATH, load_seed_file, write_seed
-from admin_token_local.template import feature_flags_document, table_names
+from admin_token_local.template import feature_flags_document, function_handler, table_names
 from tests.conftest import TEMPLATE
 from tests.support.events import proxy_event
 
@@ -72,12 +73,9 @@ class ApiResponse:
 
 
 def call(function: str, event: dict[str, Any]) -> ApiResponse:
-    if function == "LookupFunction":
-        from functions.lookup.app import lambda_handler
-    elif function == "AuditEventsFunction":
-        from functions.audit_events.app import lambda_handler
-    else:
-        from functions.revoke.app import lambda_handler
+    """The template's function `function` (a logical id) on `event`, as API Gateway would invoke it."""
+    code, module, handler = function_handler(TEMPLATE, function)
+    lambda_handler = getattr(importlib.import_module(f"functions.{code.name}.{module}"), handler)
     raw = lambda_handler(event, FakeLambdaContext(function, memory_limit_in_mb=512, timeout_seconds=10))
     body = json.loads(raw["body"]) if raw.get("body") else None
     # API Gateway merges both header maps; the last value of a multi-value header wins.

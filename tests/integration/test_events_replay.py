@@ -476,10 +476,10 @@ EXPECTED: dict[str, Expected] = {
     ),
     # --- GitLab's Token Revocation API (secret-detection.md), sent as Security::TokenRevocationService does
     "revocable-token-types.json": Expected(
-        "RevokeFunction", 200, {"types": REVOCABLE_TOKEN_TYPES}, method="GET", path=TYPES_PATH, queued=()
+        "IntakeFunction", 200, {"types": REVOCABLE_TOKEN_TYPES}, method="GET", path=TYPES_PATH, queued=()
     ),
     "revoke-tokens.json": Expected(
-        "RevokeFunction",
+        "IntakeFunction",
         204,
         None,
         method="POST",
@@ -749,7 +749,7 @@ def test_the_worker_events_message_is_the_one_the_findings_event_queues(
 ) -> None:
     """revocation-worker-batch.json's good message, byte for byte, is what revoke-tokens.json queues."""
     revocation = revocation_api(dynamodb_endpoint, monkeypatch)
-    assert call("RevokeFunction", load_event("revoke-tokens.json")).status == 204
+    assert call("IntakeFunction", load_event("revoke-tokens.json")).status == 204
     received = revocation.sqs.receive_message(QueueUrl=revocation.queue_url, MaxNumberOfMessages=10)["Messages"]
     [record] = [r for r in load_event("revocation-worker-batch.json")["Records"] if r["messageId"] == GOOD_MESSAGE_ID]
     assert record["body"] in [message["Body"] for message in received]

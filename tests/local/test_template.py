@@ -62,6 +62,7 @@ def test_function_ids() -> None:
     assert function_ids(TEMPLATE) == [
         "LookupFunction",
         "RevokeFunction",
+        "IntakeFunction",
         "RevocationWorkerFunction",
         "AuditEventsFunction",
     ]
@@ -158,6 +159,7 @@ def test_function_environment_of_an_unknown_function_fails() -> None:
 def test_function_handler() -> None:
     assert function_handler(TEMPLATE, "LookupFunction") == (REPO_ROOT / "functions/lookup", "app", "lambda_handler")
     assert function_handler(TEMPLATE, "RevokeFunction") == (REPO_ROOT / "functions/revoke", "app", "lambda_handler")
+    assert function_handler(TEMPLATE, "IntakeFunction") == (REPO_ROOT / "functions/intake", "app", "lambda_handler")
 
 
 def test_layer_dirs_resolve_the_global_layer() -> None:
@@ -167,12 +169,12 @@ def test_layer_dirs_resolve_the_global_layer() -> None:
 def test_api_routes() -> None:
     assert api_routes(TEMPLATE) == [
         Route("POST", "/api/v4/admin/token", "LookupFunction", "/api/v4/admin/token", "v1"),
-        Route("GET", "/v1/revocable_token_types", "RevokeFunction", "/v1/revocable_token_types", "v1"),
-        Route("POST", "/v1/revoke_tokens", "RevokeFunction", "/v1/revoke_tokens", "v1"),
-        Route("ANY", "/v1/revocable_token_types", "RevokeFunction", "/v1/revocable_token_types", "v1"),
-        Route("ANY", "/v1/revoke_tokens", "RevokeFunction", "/v1/revoke_tokens", "v1"),
         Route("DELETE", "/api/v4/admin/token", "RevokeFunction", "/api/v4/admin/token", "v1"),
         Route("POST", "/api/v4/admin/tokens/revoke", "RevokeFunction", "/api/v4/admin/tokens/revoke", "v1"),
+        Route("GET", "/v1/revocable_token_types", "IntakeFunction", "/v1/revocable_token_types", "v1"),
+        Route("POST", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "v1"),
+        Route("ANY", "/v1/revocable_token_types", "IntakeFunction", "/v1/revocable_token_types", "v1"),
+        Route("ANY", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "v1"),
         Route("GET", "/api/v4/audit_events", "AuditEventsFunction", "/api/v4/audit_events", "v1"),
         Route("GET", "/api/v4/audit_events/{id}", "AuditEventsFunction", "/api/v4/audit_events/{id}", "v1"),
     ]

@@ -1,4 +1,6 @@
-"""Issue 3 item 7: what template.yaml grants and configures, read from the file itself."""
+"""What template.yaml grants and configures, read from the file itself.
+
+The functions are the template's own: one added to it is checked without this file changing."""
 
 from __future__ import annotations
 
@@ -8,9 +10,17 @@ from typing import Any
 
 import pytest
 
+from admin_token_local.template import function_ids
 from tests.conftest import REPO_ROOT, TEMPLATE
 
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+FUNCTIONS = function_ids(TEMPLATE)
+# Behind API Gateway, so held to its 29 s integration timeout.
+API_FUNCTIONS = [
+    function
+    for function in FUNCTIONS
+    if any(event.get("Type") == "Api" for event in (RESOURCES[function]["Properties"].get("Events") or {}).values())
+]
 READ_ACTIONS = {
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
@@ -23,6 +33,10 @@ WRITE_TEMPLATE = re.compile(r"(Crud|Write|FullAccess|Put|Delete)", re.IGNORECASE
 
 
 def statements(function: str) -> list[dict[str, Any]]:
+    """Every statement the function's role holds: SAM's Policies, or its own role's."""
+    role = RESOURCES[function]["Properties"].get("Role")
+    if role is not None:
+        return _role_statements(role["Fn::GetAtt"][0])
     found = []
     for policy in RESOURCES[function]["Properties"].get("Policies", []):
         if isinstance(policy, dict) and "Statement" in policy:
@@ -55,13 +69,18 @@ def test_the_revoke_function_only_appends_audit_records() -> None:
             assert actions(statement) == ["dynamodb:PutItem"]
 
 
-def test_no_function_may_scan_or_query() -> None:
-    for function in ("LookupFunction", "RevokeFunction"):
-        for statement in statements(function):
-            assert not {"dynamodb:Scan", "dynamodb:Query"} & set(actions(statement)), function
+def test_the_template_deploys_the_functions_these_tests_know_of() -> None:
+    # A new function is checked by every test over FUNCTIONS; this says which trust domains exist.
+    assert set(FUNCTIONS) == {
+        "LookupFunction",
+        "RevokeFunction",
+        "IntakeFunction",
+        "RevocationWorkerFunction",
+        "AuditEventsFunction",
+    }
 
 
-@pytest.mark.parametrize("function", ["LookupFunction", "RevokeFunction"])
+@pytest.mark.parametrize("function", API_FUNCTIONS)
 def test_functions_have_a_timeout_within_api_gateway_and_reserved_concurrency(function: str) -> None:
     properties = {**TEMPLATE["Globals"]["Function"], **RESOURCES[function]["Properties"]}
     assert 0 < properties["Timeout"] <= 29  # API Gateway gives up on an integration after 29 s
@@ -139,7 +158,7 @@ def test_the_audit_events_function_only_queries_and_gets_audit_events() -> None:
 
 
 def test_only_the_audit_events_function_may_query_and_none_may_scan() -> None:
-    for function in ("LookupFunction", "RevokeFunction", "AuditEventsFunction"):
+    for function in FUNCTIONS:
         for statement in statements(function):
             assert "dynamodb:Scan" not in actions(statement), function
             if "dynamodb:Query" in actions(statement):
@@ -220,7 +239,7 @@ def test_the_pipe_role_only_reads_the_audit_stream_and_puts_on_the_stacks_bus() 
 
 
 def test_no_function_puts_events_so_the_request_path_is_unchanged() -> None:
-    for function in ("LookupFunction", "RevokeFunction", "AuditEventsFunction"):
+    for function in FUNCTIONS:
         for statement in statements(function):
             assert not any(action.startswith("events:") for action in actions(statement)), function
 
@@ -249,19 +268,54 @@ def _role_statements(role: str) -> list[dict[str, Any]]:
     return [s for policy in RESOURCES[role]["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
 
 
-def test_the_revoke_function_may_only_send_to_its_queue_and_read_its_secret() -> None:
-    granted = {
-        action: statement["Resource"]
-        for statement in statements("RevokeFunction")
+TOKEN_TABLE_ARNS = [{"Fn::GetAtt": [table, "Arn"]} for table in ("TokensTable", "UsersTable", "RunnersTable")]
+
+
+def granted_on(function: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs the function's role is allowed, resources as JSON text."""
+    return {
+        (action, json.dumps(resource, sort_keys=True))
+        for statement in statements(function)
+        if statement["Effect"] == "Allow"
         for action in actions(statement)
-        if action.startswith(("sqs:", "secretsmanager:"))
+        for resource in resources(statement)
     }
-    assert granted == {
-        "sqs:SendMessage": {"Fn::GetAtt": ["RevocationQueue", "Arn"]},
-        "secretsmanager:GetSecretValue": {"Ref": "RevocationTokenSecret"},
-    }
-    for function in ("LookupFunction", "AuditEventsFunction"):
-        assert not [a for s in statements(function) for a in actions(s) if a.startswith(("sqs:", "secretsmanager:"))]
+
+
+def test_the_intake_function_queues_reads_its_secret_and_configuration_and_reads_tokens_only() -> None:
+    # GitLab's webhook, authenticated by a pre-shared token: it must not be able to change a token.
+    configuration = next(
+        statement["Resource"] for statement in statements("IntakeFunction") if statement["Sid"] == "ReadConfiguration"
+    )
+    expected = [
+        ("sqs:SendMessage", {"Fn::GetAtt": ["RevocationQueue", "Arn"]}),
+        ("secretsmanager:GetSecretValue", {"Ref": "RevocationTokenSecret"}),
+        ("appconfig:StartConfigurationSession", configuration),
+        ("appconfig:GetLatestConfiguration", configuration),
+    ] + [(action, table) for action in ("dynamodb:GetItem", "dynamodb:BatchGetItem") for table in TOKEN_TABLE_ARNS]
+    assert "AppConfigConfigurationProfile" in json.dumps(configuration)
+    assert granted_on("IntakeFunction") == {(action, json.dumps(r, sort_keys=True)) for action, r in expected}
+
+
+def test_only_the_intake_function_may_send_findings_or_read_the_pre_shared_token() -> None:
+    for function in FUNCTIONS:
+        held = {
+            action
+            for action, _ in granted_on(function)
+            if action in ("sqs:SendMessage", "secretsmanager:GetSecretValue")
+        }
+        assert held == (set() if function != "IntakeFunction" else {"sqs:SendMessage", "secretsmanager:GetSecretValue"})
+
+
+def test_the_intake_function_serves_the_token_revocation_api_and_nothing_else() -> None:
+    for function in FUNCTIONS:
+        events = (RESOURCES[function]["Properties"].get("Events") or {}).values()
+        paths = {event["Properties"]["Path"] for event in events if event["Type"] == "Api"}
+        on_webhook = {path for path in paths if path.startswith("/v1/")}
+        if function == "IntakeFunction":
+            assert paths == on_webhook == {"/v1/revocable_token_types", "/v1/revoke_tokens"}
+        else:
+            assert not on_webhook, function
 
 
 def test_the_worker_consumes_only_its_queue_and_writes_only_what_a_revoke_writes() -> None:
@@ -270,9 +324,8 @@ def test_the_worker_consumes_only_its_queue_and_writes_only_what_a_revoke_writes
     assert worker["Role"] == {"Fn::GetAtt": ["RevocationWorkerRole", "Arn"]}
     assert "Policies" not in worker
     queue = {"Fn::GetAtt": ["RevocationQueue", "Arn"]}
-    revoke = {json.dumps(s, sort_keys=True) for s in statements("RevokeFunction") if s.get("Sid") != "QueueFindings"
-              and s.get("Sid") != "ReadPreSharedToken"}  # fmt: skip
-    for statement in _role_statements("RevocationWorkerRole"):
+    revoke = {json.dumps(s, sort_keys=True) for s in statements("RevokeFunction")}
+    for statement in statements("RevocationWorkerFunction"):
         if statement["Sid"] == "ConsumeFindings":
             assert statement["Resource"] == queue
             assert set(actions(statement)) == {
