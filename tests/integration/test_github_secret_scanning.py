@@ -18,14 +18,14 @@ import pytest
 from admin_token.digests import token_digest
 from admin_token.github_keys import reset_github_keys
 from admin_token_local.github_meta import GitHubMetaStandIn
-from admin_token_local.lambda_runtime import FakeLambdaContext
-from tests.integration.conftest import ApiResponse, Tables
+from tests.integration.conftest import ApiResponse, Tables, call
 from tests.support import demo
 from tests.support.events import proxy_event
 from tests.support.github import (
     DOCS_BODY,
     DOCS_KEY_IDENTIFIER,
     DOCS_SIGNATURE,
+    PAT_TYPE,
     ROTATED_DOCS_BODY,
     ROTATED_DOCS_KEY_IDENTIFIER,
     ROTATED_DOCS_SIGNATURE,
@@ -47,13 +47,7 @@ NOT_OURS = "ghp_aGitHubTokenNotOurs0123456789"
 
 
 def call_intake(event: dict[str, Any]) -> ApiResponse:
-    from functions.intake.app import lambda_handler
-
-    raw = lambda_handler(event, FakeLambdaContext("IntakeFunction", memory_limit_in_mb=1024, timeout_seconds=28))
-    body = json.loads(raw["body"]) if raw.get("body") else None
-    headers = {name: values[-1] for name, values in (raw.get("multiValueHeaders") or {}).items() if values}
-    headers.update(raw.get("headers") or {})
-    return ApiResponse(raw["statusCode"], body, headers, raw)
+    return call("IntakeFunction", event)
 
 
 class GitHub:
@@ -109,8 +103,9 @@ def github(revocation: RevocationApi, monkeypatch: pytest.MonkeyPatch) -> Iterat
     reset_github_keys()
 
 
-def feedback(token: str, label: str, token_type: str = "gitlab_personal_access_token") -> dict[str, str]:
-    return {"token_hash": hashlib.sha256(token.encode()).hexdigest(), "token_type": token_type, "label": label}
+def feedback(token: str, label: str, pattern: str = PAT_TYPE) -> dict[str, str]:
+    """GitHub's feedback format: the token's hex SHA-256, the type as sent, the label."""
+    return {"token_hash": hashlib.sha256(token.encode()).hexdigest(), "token_type": pattern, "label": label}
 
 
 # -- proving it is GitHub ------------------------------------------------------------------------
@@ -381,8 +376,6 @@ def test_the_worker_revokes_as_github_secret_scanning_with_the_url_and_the_same_
 
 
 def test_the_audit_events_api_shows_github_and_the_url(github: GitHub, revocation: RevocationApi) -> None:
-    from tests.integration.conftest import call
-
     assert github.alert([match(demo.PROJECT_DEPLOY, URL)]).status == 200
     revocation.drain()
     event = proxy_event("GET", headers={"PRIVATE-TOKEN": demo.ADMIN})

@@ -35,7 +35,13 @@ from admin_token.models.entities import (
     RunnerEntity,
     UserEntity,
 )
-from admin_token.route_docs import BEARER_SCHEME, PRIVATE_TOKEN_SCHEME, REVOCATION_SCHEME
+from admin_token.route_docs import (
+    BEARER_SCHEME,
+    GITHUB_KEY_SCHEME,
+    GITHUB_SIGNATURE_SCHEME,
+    PRIVATE_TOKEN_SCHEME,
+    REVOCATION_SCHEME,
+)
 from admin_token.token_types import BY_NAME
 
 if TYPE_CHECKING:
@@ -622,6 +628,92 @@ REVOKE_TOKENS_EXTRAS: Final[dict[str, Any]] = {
 }
 
 
+# --- GitHub's secret scanning partner alerts -----------------------------------------------
+
+
+class GitHubFeedback(_Body):
+    """One distinct token of the alert, in GitHub's feedback format: never the token itself."""
+
+    token_hash: str = Field(pattern="^[0-9a-f]{64}$", description="Hex SHA-256 of the token.")
+    token_type: str = Field(description="The match's `type`, as GitHub sent it.")
+    label: Literal["true_positive", "false_positive"] = Field(
+        description="`true_positive`: a token of ours that exists, or that a tombstone remembers as revoked."
+    )
+
+
+class GitHubAlertDisabled(_Body):
+    message: Literal["'github_secret_scanning_auto_revoke' feature flag is disabled"]
+
+
+class GitHubAlertUnavailable(_Body):
+    message: Literal[
+        "GitHub's signing keys are unavailable, retry later",
+        "Configuration unavailable",
+        "Storage temporarily unavailable, retry later",
+        "Findings could not all be queued, retry later",
+    ]
+
+
+GITHUB_ALERT_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    200: _body(list[GitHubFeedback], "One element per distinct token, in the order first seen."),
+    400: _body(
+        InputError,
+        "Signed, but not a JSON array; an element not an object; a `token` not a non-empty string; a `type`, `url` "
+        "or `source` not a string; a key repeated. Nothing is queued.",
+    ),
+    401: _body(
+        RevocationUnauthorized,
+        "A signature header missing or repeated, an identifier GitHub does not publish, or a signature that is not "
+        "the named key's strict-DER ECDSA signature of the exact body.",
+    ),
+    404: _body(GitHubAlertDisabled, "The `github_secret_scanning_auto_revoke` flag is off (after the signature)."),
+    413: _body(
+        Annotated[InputError | GatewayError, _OneOf],
+        "A body over 6,291,456 bytes (before the signature is checked), or more than 10,000 matches (after).",
+    ),
+    503: _body(
+        GitHubAlertUnavailable,
+        "GitHub's key document cannot be fetched and none is held, or the flags, the tables or the queue failed. "
+        "Nothing is lost: GitHub delivers the alert again.",
+        headers=_RETRY_AFTER,
+    ),
+}
+GITHUB_ALERT_EXTRAS: Final[dict[str, Any]] = {
+    "requestBody": {
+        "required": True,
+        "description": "GitHub's matches, signed over these exact bytes. Keys other than `token`, `type`, `url` and "
+        "`source` are ignored.",
+        "content": {
+            _JSON: {
+                "schema": {
+                    "type": "array",
+                    "maxItems": 10000,
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "token": {"type": "string", "minLength": 1},
+                            "type": {"type": "string"},
+                            "url": {"type": "string"},
+                            "source": {"type": "string"},
+                        },
+                        "required": ["token"],
+                    },
+                },
+                # GitHub's documented sample request (the partner program page).
+                "example": [
+                    {
+                        "source": "commit",
+                        "token": "some_token",
+                        "type": "some_type",
+                        "url": "https://example.com/base-repo-url/",
+                    }
+                ],
+            }
+        },
+    }
+}
+
+
 # --- Documents ------------------------------------------------------------------------------
 
 # Each documented route's responses and extensions (request body, parameters), by operation id.
@@ -631,6 +723,7 @@ ROUTE_SCHEMAS: Final[dict[str, tuple[dict[int, OpenAPIResponse], dict[str, Any] 
     "bulkRevokeTokens": (BULK_REVOKE_RESPONSES, BULK_OPERATION_EXTRAS),
     "revocableTokenTypes": (REVOCABLE_TYPES_RESPONSES, None),
     "revokeFindings": (REVOKE_TOKENS_RESPONSES, REVOKE_TOKENS_EXTRAS),
+    "githubSecretScanningAlert": (GITHUB_ALERT_RESPONSES, GITHUB_ALERT_EXTRAS),
     "listAuditEvents": (AUDIT_EVENTS_RESPONSES, AUDIT_EVENTS_EXTRAS),
     "getAuditEvent": (AUDIT_EVENT_RESPONSES, None),
 }
@@ -662,6 +755,16 @@ def security_schemes() -> dict[str, SecurityScheme]:
             in_=APIKeyIn.header,
             description="The Token Revocation API's pre-shared token, bare as GitLab sends it (or `Bearer <token>`): "
             "the value of the stack's revocation token secret.",
+        ),
+        GITHUB_KEY_SCHEME: APIKey(
+            name="Github-Public-Key-Identifier",
+            in_=APIKeyIn.header,
+            description="The `key_identifier` of the GitHub secret scanning key that signed the body.",
+        ),
+        GITHUB_SIGNATURE_SCHEME: APIKey(
+            name="Github-Public-Key-Signature",
+            in_=APIKeyIn.header,
+            description="Base64 of the DER ECDSA (NIST P-256, SHA-256) signature of the raw body.",
         ),
     }
 
