@@ -184,3 +184,19 @@ def token_hash(token: str) -> str:
     import hashlib
 
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def test_the_readmes_github_flow_prints_what_the_readme_shows(serve: Any) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    block = readme.split("## Leaks found on GitHub", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    matches = block.split("<<'JSON'\n", 1)[1].split("\nJSON\n", 1)[0]
+    shown = block.split("github-alert matches.json\n", 1)[1]
+    expected = "\n".join(line.removeprefix("# ") for line in shown.splitlines() if line.startswith("# "))
+    served = serve()
+    served.ready()
+    (served.directory / "matches.json").write_text(matches)
+
+    result = github_alert(served.directory, "matches.json", "--url", served.url)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected.strip()
