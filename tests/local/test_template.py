@@ -175,6 +175,8 @@ def test_api_routes() -> None:
         Route("POST", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "v1"),
         Route("ANY", "/v1/revocable_token_types", "IntakeFunction", "/v1/revocable_token_types", "v1"),
         Route("ANY", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "v1"),
+        Route("POST", "/v1/github/secret_scanning", "IntakeFunction", "/v1/github/secret_scanning", "v1"),
+        Route("ANY", "/v1/github/secret_scanning", "IntakeFunction", "/v1/github/secret_scanning", "v1"),
         Route("GET", "/api/v4/audit_events", "AuditEventsFunction", "/api/v4/audit_events", "v1"),
         Route("GET", "/api/v4/audit_events/{id}", "AuditEventsFunction", "/api/v4/audit_events/{id}", "v1"),
     ]
