@@ -200,3 +200,19 @@ def test_the_readmes_github_flow_prints_what_the_readme_shows(serve: Any) -> Non
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected.strip()
+
+
+def test_serve_refuses_a_github_keys_file_that_is_not_a_key_document(tmp_path: Path) -> None:
+    (tmp_path / "keys.json").write_text(json.dumps({"public_keys": [{"key_identifier": "x", "key": "not pem"}]}))
+    result = subprocess.run(
+        [str(SCRIPT), "serve", "--port", "0", "--github-keys", str(tmp_path / "keys.json")],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"admin-token-api: error: GitHub keys file {tmp_path / 'keys.json'} holds no P-256 public key"
+    ]
