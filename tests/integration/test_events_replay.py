@@ -455,7 +455,7 @@ EXPECTED: dict[str, Expected] = {
         headers={
             "X-Per-Page": "1",
             # More remain (runner 2's): the same query from where this page ended, on the caller's host.
-            "Link": f"<https://1234567890.execute-api.us-east-1.amazonaws.com/v1{AUDIT_EVENTS_PATH}"
+            "Link": f"<https://1234567890.execute-api.us-east-1.amazonaws.com/prod{AUDIT_EVENTS_PATH}"
             f'?cursor={encode_cursor(AUDIT_IDS[1])}&per_page=1&entity_type=Ci%3A%3ARunner>; rel="next"',
         },
     ),

@@ -240,7 +240,7 @@ def sent_tokens(raw: bytes) -> set[str]:
 def send(method: str, path: str, headers: dict[str, str], body: str | None, base64_encoded: bool) -> ApiResponse:
     event = proxy_event(method, raw_body=body, headers=headers, base64_encoded=base64_encoded)
     event["path"] = event["resource"] = event["requestContext"]["resourcePath"] = path
-    event["requestContext"]["path"] = "/v1" + path
+    event["requestContext"]["path"] = "/prod" + path
     return call("IntakeFunction", event)
 
 

@@ -54,8 +54,8 @@ def test_a_file_without_resources_is_rejected(tmp_path: Path) -> None:
 
 
 def test_policies_keep_their_getatt_references() -> None:
-    statements = TEMPLATE["Resources"]["LookupFunction"]["Properties"]["Policies"][0]["Statement"]
-    assert {"Fn::GetAtt": ["TokensTable", "Arn"]} in statements[0]["Resource"]
+    document = TEMPLATE["Resources"]["ReadTokensAndOwnersPolicy"]["Properties"]["PolicyDocument"]
+    assert {"Fn::GetAtt": ["TokensTable", "Arn"]} in document["Statement"][0]["Resource"]
 
 
 def test_function_ids() -> None:
@@ -168,17 +168,17 @@ def test_layer_dirs_resolve_the_global_layer() -> None:
 
 def test_api_routes() -> None:
     assert api_routes(TEMPLATE) == [
-        Route("POST", "/api/v4/admin/token", "LookupFunction", "/api/v4/admin/token", "v1"),
-        Route("DELETE", "/api/v4/admin/token", "RevokeFunction", "/api/v4/admin/token", "v1"),
-        Route("POST", "/api/v4/admin/tokens/revoke", "RevokeFunction", "/api/v4/admin/tokens/revoke", "v1"),
-        Route("GET", "/v1/revocable_token_types", "IntakeFunction", "/v1/revocable_token_types", "v1"),
-        Route("POST", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "v1"),
-        Route("ANY", "/v1/revocable_token_types", "IntakeFunction", "/v1/revocable_token_types", "v1"),
-        Route("ANY", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "v1"),
-        Route("POST", "/v1/github/secret_scanning", "IntakeFunction", "/v1/github/secret_scanning", "v1"),
-        Route("ANY", "/v1/github/secret_scanning", "IntakeFunction", "/v1/github/secret_scanning", "v1"),
-        Route("GET", "/api/v4/audit_events", "AuditEventsFunction", "/api/v4/audit_events", "v1"),
-        Route("GET", "/api/v4/audit_events/{id}", "AuditEventsFunction", "/api/v4/audit_events/{id}", "v1"),
+        Route("POST", "/api/v4/admin/token", "LookupFunction", "/api/v4/admin/token", "prod"),
+        Route("DELETE", "/api/v4/admin/token", "RevokeFunction", "/api/v4/admin/token", "prod"),
+        Route("POST", "/api/v4/admin/tokens/revoke", "RevokeFunction", "/api/v4/admin/tokens/revoke", "prod"),
+        Route("GET", "/v1/revocable_token_types", "IntakeFunction", "/v1/revocable_token_types", "prod"),
+        Route("POST", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "prod"),
+        Route("ANY", "/v1/revocable_token_types", "IntakeFunction", "/v1/revocable_token_types", "prod"),
+        Route("ANY", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "prod"),
+        Route("POST", "/v1/github/secret_scanning", "IntakeFunction", "/v1/github/secret_scanning", "prod"),
+        Route("ANY", "/v1/github/secret_scanning", "IntakeFunction", "/v1/github/secret_scanning", "prod"),
+        Route("GET", "/api/v4/audit_events", "AuditEventsFunction", "/api/v4/audit_events", "prod"),
+        Route("GET", "/api/v4/audit_events/{id}", "AuditEventsFunction", "/api/v4/audit_events/{id}", "prod"),
     ]
 
 
