@@ -28,6 +28,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 
 from admin_token.errors import KeysUnavailable
 from admin_token.observability import logger, metrics
+from admin_token.restore import on_new_environment
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ec import EllipticCurvePublicKey
@@ -212,3 +213,8 @@ def github_keys() -> GitHubKeys:
 def reset_github_keys() -> None:
     """Forget the document and when it was fetched (tests; a new execution environment does this)."""
     github_keys.cache_clear()
+
+
+# A restored copy's monotonic clock is not the snapshot's: the document's age, and the minute
+# between fetches, are measured again from its own first fetch.
+on_new_environment(reset_github_keys)

@@ -27,6 +27,7 @@ from admin_token import budget
 from admin_token.errors import QueueUnavailable
 from admin_token.json_body import InvalidJson, RepeatedKey, parse_json_object
 from admin_token.observability import logger, metrics
+from admin_token.restore import SNAPSHOTTING, on_new_environment
 
 QUEUE_URL_VARIABLE: Final = "REVOCATION_QUEUE_URL"
 MESSAGES_PER_BATCH: Final = 10  # SendMessageBatch's limit
@@ -100,6 +101,17 @@ def _client() -> Any:
 def reset_queue_client() -> None:
     """Forget the client (tests that point the SDK at another endpoint)."""
     _client.cache_clear()
+
+
+@on_new_environment
+def _close_connections() -> None:
+    # As the DynamoDB client's (storage.dynamodb): kept, its pooled sockets closed.
+    if _client.cache_info().currsize:
+        _client().close()
+
+
+if SNAPSHOTTING:
+    _client()
 
 
 def send_all(messages: Sequence[RevocationMessage], *, client: Any = None) -> None:

@@ -24,6 +24,7 @@ from admin_token.errors import ConfigurationUnavailable, FeatureDisabled, Revoke
 from admin_token.models.findings import FindingsRequest
 from admin_token.models.records import User
 from admin_token.observability import logger, metrics
+from admin_token.restore import on_new_environment
 from admin_token.revocation_queue import (
     GITHUB_SECRET_SCANNING_AUTHOR,
     MAX_LOCATION_CHARS,
@@ -122,6 +123,10 @@ def _secrets() -> Any:
 def reset_secret_cache() -> None:
     """Forget the provider and its cached value (tests; a new execution environment does this)."""
     _secrets.cache_clear()
+
+
+# A restored or forked copy reads the secret through a provider (and connection) of its own.
+on_new_environment(reset_secret_cache)
 
 
 def _pre_shared_digest() -> bytes:
