@@ -26,8 +26,8 @@ app = build_resolver()
     AUDIT_EVENTS_PATH,
     summary="List audit events, newest first",
     description="GitLab's instance audit events API, for the revokes this service made. Filters combine; a time or "
-    'type filter is a DynamoDB Query on an index. Keyset pagination: follow the `Link` header\'s `rel="next"`. '
-    "A token with `read_api` is enough.",
+    'type filter is a DynamoDB Query on an index. Keyset pagination: follow the `Link` header\'s `rel="next"`; or '
+    "`page=N` (offset) while page * per_page <= 1,000. A token with `read_api` is enough.",
     operation_id="listAuditEvents",
     tags=[AUDIT_TAG],
     security=SECURITY,

@@ -1,8 +1,9 @@
 """RevocationWorkerFunction: revokes what secret detection's findings queued, one message at a time.
 
-SQS event source with partial-batch responses: a message whose revoke hit a storage fault is
-reported as failed and comes back (after 5 receives, to the dead-letter queue); every other
-message of the batch is done. A refusal or a token no longer there is an outcome, not a failure.
+SQS event source with partial-batch responses: a message whose revoke hit a storage fault, or
+that met the `secret_detection_auto_revoke` kill switch off, is reported as failed and comes
+back (after 5 receives, to the dead-letter queue); every other message of the batch is done.
+A refusal or a token no longer there is an outcome, not a failure.
 """
 
 from typing import Any
@@ -13,11 +14,14 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin_token import budget
+from admin_token.errors import FeatureDisabled
 from admin_token.observability import logger, metrics
 from admin_token.revocation_queue import InvalidMessage, RevocationMessage
 from admin_token.secret_detection import REVOCABLE_TYPES, revoke_queued
 
-processor = BatchProcessor(event_type=EventType.SQS)
+# A batch whose every message failed (the kill switch off holds them all) is answered as such, not
+# raised: the messages come back just the same, without an invocation error per batch.
+processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
 KNOWN_TYPES = sorted(REVOCABLE_TYPES)  # what the POST queues, and nothing else
 
 
@@ -32,6 +36,10 @@ def handle_record(record: SQSRecord) -> str:
         raise
     try:
         return revoke_queued(message, record.message_id)
+    except FeatureDisabled:
+        # The kill switch is off: the message comes back after the visibility timeout, or, after
+        # 5 receives, waits in the dead-letter queue for a redrive (docs/contract.md). Not a failure.
+        raise
     except Exception:
         # Any failure (in practice a storage fault): the message alone comes back (after 5
         # receives, to the dead-letter queue). Counted, so retries show before the alarm does.

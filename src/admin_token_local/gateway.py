@@ -107,13 +107,16 @@ def build_event(
     body: bytes,
     source_ip: str,
     protocol: str = "HTTP/1.1",
+    domain_name: str = "localhost",
 ) -> dict[str, Any]:
-    """The REST API v1 proxy event API Gateway sends the function for this request."""
+    """The REST API v1 proxy event API Gateway sends the function for this request.
+
+    `domain_name` is the API's own address (API Gateway's is its domain): never the client's Host.
+    """
     now = time.time()
     header_map, multi_headers = _single_and_multi(headers)
     query_map, multi_query = _single_and_multi(parse_qsl(query, keep_blank_values=True))
     lowered = {name.lower(): value for name, value in (header_map or {}).items()}
-    host = lowered.get("host", "localhost")
     text: str | None = None
     is_base64 = False
     if body:
@@ -158,8 +161,8 @@ def build_event(
                 "userAgent": lowered.get("user-agent"),
                 "user": None,
             },
-            "domainName": host,
-            "domainPrefix": host.split(".", 1)[0].split(":", 1)[0],
+            "domainName": domain_name,
+            "domainPrefix": domain_name.split(".", 1)[0].split(":", 1)[0],
             # The path the client requested. serve answers at the root, as a custom domain with no
             # base path does (on an execute-api host, API Gateway puts the stage in front).
             "path": path,
@@ -283,6 +286,7 @@ class LocalApiGateway:
             body=body,
             source_ip=source_ip,
             protocol=protocol,
+            domain_name=urlsplit(self.url).netloc,  # the listening address
         )
         request_id = event["requestContext"]["requestId"]
         try:

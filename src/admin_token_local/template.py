@@ -9,7 +9,7 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, Final, NamedTuple
 
 import yaml
 
@@ -227,7 +227,13 @@ def function_environment(
         **_environment_variables(_function_globals(template)),
         **_environment_variables(_properties(template, logical_id)),
     }
-    return {name: _resolve(template, value, tables) for name, value in variables.items()}
+    resolved = {name: _resolve(template, value, tables) for name, value in variables.items()}
+    # Settings a local run may change from its own environment (a demo without the audit lag).
+    resolved.update({name: environ[name] for name in LOCAL_OVERRIDES if name in resolved and name in environ})
+    return resolved
+
+
+LOCAL_OVERRIDES: Final = ("AUDIT_HORIZON_SECONDS",)
 
 
 def resource_variables(template: Template, logical_id: str) -> dict[str, str]:

@@ -48,6 +48,7 @@ def audit_event(
     credential: str | None = demo.ADMIN,
     headers: dict[str, str] | None = None,
     stage_in_path: bool = True,
+    domain_name: str = HOST,
 ) -> dict[str, Any]:
     """The REST v1 proxy event API Gateway sends for GET `path` on its execute-api host."""
     all_headers = {"Host": HOST, "X-Forwarded-Proto": "https", **(headers or {})}
@@ -59,7 +60,7 @@ def audit_event(
     if resource != LIST_PATH:
         event["pathParameters"] = {"id": path.rsplit("/", 1)[1]}
     context = event["requestContext"]
-    context.update(resourcePath=resource, path=f"/v1{path}" if stage_in_path else path, domainName=HOST)
+    context.update(resourcePath=resource, path=f"/v1{path}" if stage_in_path else path, domainName=domain_name)
     if query:
         multi = {name: value if isinstance(value, list) else [value] for name, value in query.items()}
         event["multiValueQueryStringParameters"] = multi
@@ -344,29 +345,109 @@ def test_other_parameters_are_kept_in_the_next_link(audit: AuditTable) -> None:
     assert next_query(last_page) is None
 
 
-def test_the_next_link_is_built_from_the_requests_own_host_and_path(audit: AuditTable) -> None:
+def test_page_numbers_read_what_link_reads_each_event_once(audit: AuditTable) -> None:
+    # Scripts page GitLab with page=N (offset pagination, its default)
+    for i in range(45):
+        audit.event(T0 + timedelta(seconds=i), entity_id=i + 1)
+    by_link, _ = read_all(per_page=10)
+    by_number: list[dict[str, Any]] = []
+    for page in range(1, 6):
+        response = list_events(page=page, per_page=10)
+        assert response.status == 200, response.body
+        assert response.headers["X-Page"] == str(page)
+        assert response.headers["X-Prev-Page"] == ("" if page == 1 else str(page - 1))
+        assert response.headers["X-Next-Page"] == ("" if page == 5 else str(page + 1))
+        by_number += response.body
+    assert [event["id"] for event in by_number] == [event["id"] for event in by_link]
+    assert len({event["id"] for event in by_number}) == 45
+    assert list_events(page=6, per_page=10).body == []
+
+
+def test_a_page_numbers_link_goes_on_by_cursor_past_the_depth_page_numbers_reach(audit: AuditTable) -> None:
+    for i in range(5):
+        audit.event(T0 + timedelta(seconds=i), entity_id=i + 1)
+    response = list_events(page=2, per_page=2, entity_type="Ci::Runner")
+    query = next_query(response)
+    assert query is not None
+    assert "page" not in query
+    assert query["entity_type"] == "Ci::Runner"
+    rest = list_events(**query)
+    assert [event["entity_id"] for event in response.body + rest.body] == [3, 2, 1]
+
+
+def test_a_page_beyond_the_documented_depth_is_400_saying_to_follow_link(audit: AuditTable) -> None:
+    audit.event(T0)
+    response = list_events(page=11, per_page=100)
+    assert response.status == 400
+    assert response.body["error"].startswith("page is invalid: page numbers reach the first 1000 events")
+    assert 'follow the Link header (rel="next")' in response.body["error"]
+
+
+def test_page_numbers_with_a_sparse_filter_still_skip_exactly(
+    audit: AuditTable, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each read examines at most 4 events here, so a page of matches takes several reads.
+    from admin_token.storage import dynamodb_audit
+
+    monkeypatch.setattr(dynamodb_audit, "MAX_EXAMINED", 4)
+    monkeypatch.setattr(dynamodb_audit, "EXAMINED_PER_QUERY", 2)
+    for i in range(12):
+        audit.event(T0 + timedelta(seconds=i), entity_id=i + 1, author=AUDITOR if i % 3 == 0 else ROOT)
+    pages = [list_events(page=page, per_page=2, author_id=AUDITOR.id).body for page in (1, 2, 3)]
+    assert [[event["entity_id"] for event in page] for page in pages] == [[10, 7], [4, 1], []]
+
+
+def test_the_next_link_is_built_from_the_apis_own_domain_and_the_requests_path(audit: AuditTable) -> None:
     for i in range(2):
         audit.event(T0 + timedelta(seconds=i))
     # A custom domain: no stage in the path the client used
-    event = audit_event(
-        query={"per_page": "1"}, headers={"Host": "gitlab-tokens.example.com:8443"}, stage_in_path=False
-    )
+    event = audit_event(query={"per_page": "1"}, domain_name="gitlab-tokens.example.com", stage_in_path=False)
 
     response = call("AuditEventsFunction", event)
 
     match = re.fullmatch(r'<([^>]+)>; rel="next"', response.headers["Link"])
     assert match
-    assert match.group(1).startswith(f"https://gitlab-tokens.example.com:8443{LIST_PATH}?cursor=")
+    assert match.group(1).startswith(f"https://gitlab-tokens.example.com{LIST_PATH}?cursor=")
 
 
-def test_a_host_header_that_is_not_a_host_is_not_echoed(audit: AuditTable) -> None:
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "attacker.example"},
+        {"Host": "attacker.example", "X-Forwarded-Proto": "http"},
+        {"Host": 'evil>; rel="prev", <https://x'},
+        {"X-Forwarded-Host": "attacker.example", "Forwarded": "host=attacker.example;proto=http"},
+    ],
+)
+def test_the_clients_host_and_forwarded_headers_never_choose_where_the_link_points(
+    audit: AuditTable, headers: dict[str, str]
+) -> None:
+    # python-gitlab follows the link with PRIVATE-TOKEN: it must lead back to this API only.
     for i in range(2):
         audit.event(T0 + timedelta(seconds=i))
-    event = audit_event(query={"per_page": "1"}, headers={"Host": 'evil>; rel="prev", <https://x'})
+
+    response = call("AuditEventsFunction", audit_event(query={"per_page": "1"}, headers=headers))
+
+    assert response.headers["Link"].startswith(f"<https://{HOST}/v1{LIST_PATH}?cursor=")  # requestContext.domainName
+
+
+@pytest.mark.parametrize(
+    ("domain_name", "origin"),
+    [("127.0.0.1:3000", "http://127.0.0.1:3000"), ("localhost:8080", "http://localhost:8080"),
+     ("[::1]:3000", "http://[::1]:3000")],
+)  # fmt: skip
+def test_a_local_gateways_listening_address_is_linked_over_http(
+    audit: AuditTable, domain_name: str, origin: str
+) -> None:
+    # API Gateway answers only on host names, over HTTPS; `serve` listens on an address, over HTTP.
+    for i in range(2):
+        audit.event(T0 + timedelta(seconds=i))
+    event = audit_event(query={"per_page": "1"}, domain_name=domain_name, stage_in_path=False,
+                        headers={"Host": "attacker.example", "X-Forwarded-Proto": "https"})  # fmt: skip
 
     response = call("AuditEventsFunction", event)
 
-    assert response.headers["Link"].startswith(f"<https://{HOST}/v1{LIST_PATH}?cursor=")  # requestContext.domainName
+    assert response.headers["Link"].startswith(f"<{origin}{LIST_PATH}?cursor=")
 
 
 def test_a_filter_that_skips_many_events_answers_short_pages_and_still_reads_everything(
@@ -653,7 +734,7 @@ BAD = [
     ("cursor", "eyJpZF9iZWxvdyI6InNvbWV0aGluZyJ9"),  # {"id_below":"something"}
     ("cursor", "eyJpZF9iZWxvdyI6MH0"),  # {"id_below":0}
     ("cursor", "W10"),  # []
-    ("page", "2"),
+    ("page", "0"),
 ]
 
 

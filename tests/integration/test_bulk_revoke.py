@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from admin_token.errors import StorageUnavailable
+from admin_token.models.requests import NO_CONTENT_TYPE
 from tests.integration.conftest import ApiResponse, Tables, call
 from tests.support import demo
 from tests.support.events import bulk_event
@@ -53,8 +54,9 @@ def outcomes(response: ApiResponse) -> list[str]:
         ({"tokens": {"0": demo.AGENT}}, demo.ADMIN, 400, {"error": "tokens must be a list of 1 to 1000 tokens"}),
         ({"tokens": [demo.AGENT], "dry_run": "yes"}, demo.ADMIN, 400, {"error": "dry_run is invalid"}),
         ({"tokens": [demo.AGENT], "dry_run": None}, demo.ADMIN, 400, {"error": "dry_run is invalid"}),
-        ("[]", demo.ADMIN, 400, {"error": "request body must be a JSON object"}),
-        ("{", demo.ADMIN, 400, {"error": "request body is not valid JSON"}),
+        # Sent without a Content-Type: the 400 says how the body was read.
+        ("[]", demo.ADMIN, 400, {"error": f"request body must be a JSON object ({NO_CONTENT_TYPE})"}),
+        ("{", demo.ADMIN, 400, {"error": f"request body is not valid JSON ({NO_CONTENT_TYPE})"}),
     ],
 )
 def test_a_bad_request_is_refused_whole_and_changes_nothing(

@@ -415,3 +415,19 @@ def test_no_output_holds_a_plaintext_token(
         leaked = [token for token in sent if token in output]
         assert leaked == [], leaked
     assert [answer.status for answer in answers] == [200, 401, 400]
+
+
+def test_the_worker_holds_githubs_queued_revokes_while_githubs_flag_is_off_and_only_then(
+    github: GitHub, revocation: RevocationApi, db: Tables, set_flags: Any
+) -> None:
+    assert github.alert([match(demo.ALICE_PAT, URL)]).status == 200
+    set_flags(github_secret_scanning_auto_revoke={"default": False})
+    revocation.drain(rounds=1)  # received once, reported failed: kept for a later delivery
+    assert db.audit_records() == []
+    assert len(revocation.queued()) == 1
+    # Secret detection's kill switch is its own: it does not hold GitHub's finds.
+    set_flags(github_secret_scanning_auto_revoke={"default": True}, secret_detection_auto_revoke={"default": False})
+    revocation.drain()
+    [record] = db.audit_records()
+    assert record["author_class"] == "GitHubSecretScanning"
+    assert revocation.queued() == []

@@ -84,6 +84,17 @@ def test_pipeline_triggers_are_listed_only_while_their_revoke_expires_them(
     assert answer.body["types"] == [t for t in ALL_TYPES if "pipeline_trigger" not in t]
 
 
+def test_a_type_not_listed_now_is_400_and_nothing_is_queued(revocation: RevocationApi, set_flags: Any) -> None:
+    set_flags(token_api_expire_pipeline_triggers={"default": False})
+    findings = [*leak(), finding(demo.TRIGGER, "gitlab_pipeline_trigger_token")]
+    answer = revocation.revoke(findings)
+    assert (answer.status, answer.body) == (
+        400,
+        {"error": "finding 4: type is not one of GET /v1/revocable_token_types"},
+    )
+    assert revocation.queued() == []
+
+
 @pytest.mark.parametrize("authorization", [None, "wrong", "Bearer wrong", "Basic xyz", demo.ADMIN])
 def test_a_missing_or_wrong_pre_shared_token_is_401_on_both_routes(
     revocation: RevocationApi, authorization: str | None
@@ -350,3 +361,16 @@ def test_a_crash_mid_batch_loses_nothing_and_revokes_nothing_twice(
     revocation.drain()
     assert revocation.queued() == []
     assert len(db.audit_records()) == 4  # each once
+
+
+def test_the_bots_events_are_found_by_its_author_id(revocation: RevocationApi) -> None:
+    from tests.integration.conftest import call
+    from tests.support.events import proxy_event
+
+    assert revocation.revoke(leak()[:1]).status == 204
+    revocation.drain()
+    event = proxy_event("GET", headers={"PRIVATE-TOKEN": demo.ADMIN}, query={"author_id": "-1"})
+    event["path"] = event["resource"] = "/api/v4/audit_events"
+    response = call("AuditEventsFunction", event)
+    assert response.status == 200
+    assert [audit["author_id"] for audit in response.body] == [-1]

@@ -125,6 +125,14 @@ def test_the_event_is_a_full_rest_v1_proxy_event(gateway: LocalApiGateway) -> No
     assert context["requestTime"].endswith(" +0000")
 
 
+def test_the_domain_name_is_the_listening_address_never_the_clients_host(gateway: LocalApiGateway) -> None:
+    # What API Gateway's requestContext.domainName is to it: the API's own address, which the audit
+    # events API builds its `Link` from.
+    event = echo(gateway, "POST", "/echo", b"{}", headers=[("Host", "attacker.example:443")])["event"]
+    assert event["requestContext"]["domainName"] == f"127.0.0.1:{gateway.port}"
+    assert event["headers"]["Host"] == "attacker.example:443"  # passed on as sent, as API Gateway does
+
+
 def test_query_strings_and_path_parameters(gateway: LocalApiGateway) -> None:
     event = echo(gateway, "GET", "/items/42?a=1&a=2&b=&c=x%20y")["event"]
     assert event["resource"] == "/items/{id}"

@@ -194,3 +194,16 @@ def test_feature_flags_document() -> None:
         "github_secret_scanning_auto_revoke",
         "personal_access_token_prefix",
     }
+
+
+def test_a_local_run_may_set_the_audit_horizon_from_its_own_environment() -> None:
+    from admin_token_local.template import function_environment
+
+    assert function_environment(TEMPLATE, "AuditEventsFunction", {})["AUDIT_HORIZON_SECONDS"] == "31"
+    local = function_environment(TEMPLATE, "AuditEventsFunction", {"AUDIT_HORIZON_SECONDS": "0"})
+    assert local["AUDIT_HORIZON_SECONDS"] == "0"
+    # Only that setting, and only where the template sets it.
+    assert "AUDIT_HORIZON_SECONDS" not in function_environment(
+        TEMPLATE, "LookupFunction", {"AUDIT_HORIZON_SECONDS": "0"}
+    )
+    assert function_environment(TEMPLATE, "LookupFunction", {"GITLAB_URL": "x"})["GITLAB_URL"] != "x"

@@ -22,6 +22,7 @@ from admin_token.errors import (
     UnsupportedMediaType,
     UnsupportedTokenType,
 )
+from admin_token.json_body import RepeatedKey
 
 
 @pytest.mark.parametrize(
@@ -62,5 +63,5 @@ def test_every_domain_error_is_mapped() -> None:
         return subclasses.union(*(leaves(sub) for sub in subclasses))
 
     for error_class in leaves(DomainError):
-        arguments = ("x",) if error_class in (FeatureDisabled, RevokeRefused) else ()
+        arguments = ("x",) if error_class in (FeatureDisabled, RevokeRefused, RepeatedKey) else ()
         assert error_response(error_class(*arguments)).status_code != 500, error_class

@@ -29,9 +29,10 @@ def test_an_unknown_author_is_an_invalid_message(author: object) -> None:
         RevocationMessage.parse(body, TYPES)
 
 
-def test_each_author_revokes_as_its_own_user_and_class() -> None:
-    bot, bot_class, _ = QUEUE_AUTHORS["secret_detection"]
-    github, github_class, context = QUEUE_AUTHORS["github_secret_scanning"]
+def test_each_author_revokes_as_its_own_user_and_class_behind_its_own_kill_switch() -> None:
+    bot, bot_class, _, bot_flag = QUEUE_AUTHORS["secret_detection"]
+    github, github_class, context, github_flag = QUEUE_AUTHORS["github_secret_scanning"]
     assert (bot.id, bot.name, bot_class) == (-1, "GitLab Security Bot", "SecretDetection")
     assert (github.id, github.name, github_class) == (-2, "GitHub Secret Scanning", "GitHubSecretScanning")
     assert context["user_id"] == -2
+    assert (bot_flag, github_flag) == ("secret_detection_auto_revoke", "github_secret_scanning_auto_revoke")

@@ -398,3 +398,15 @@ def test_every_dead_letter_queue_has_an_alarm_on_its_depth() -> None:
     }
     assert dead_letter_queues == {"RevocationDeadLetterQueue", "RevokeEventsDeadLetterQueue"}
     assert alarmed == dead_letter_queues
+
+
+def test_the_audit_horizon_outlasts_every_function_that_may_mint_an_audit_id() -> None:
+    # A list shows an event only once no earlier id can still commit: the horizon must cover the
+    # longest any function runs (a revoke's id is minted before its transaction), with a second for skew.
+    timeouts = {
+        name: {**TEMPLATE["Globals"]["Function"], **resource["Properties"]}["Timeout"]
+        for name, resource in RESOURCES.items()
+        if resource["Type"] == "AWS::Serverless::Function" and name != "AuditEventsFunction"
+    }
+    variables = RESOURCES["AuditEventsFunction"]["Properties"]["Environment"]["Variables"]
+    assert float(variables["AUDIT_HORIZON_SECONDS"]) >= max(timeouts.values()) + 1

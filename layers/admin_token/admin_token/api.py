@@ -3,6 +3,7 @@ place domain errors become GitLab's statuses and bodies."""
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -36,7 +37,7 @@ from admin_token.errors import (
     UnsupportedMediaType,
     UnsupportedTokenType,
 )
-from admin_token.models.audit_queries import CURSOR, PER_PAGE, AuditEventsRequest
+from admin_token.models.audit_queries import CURSOR, PAGE, PER_PAGE, AuditEventsRequest
 from admin_token.models.findings import FindingsRequest, parse_findings_request, revocation_credential
 from admin_token.models.github_alerts import AlertRequest, parse_alert_request
 from admin_token.models.requests import (
@@ -390,8 +391,12 @@ def query_parameters(raw_event: Mapping[str, Any]) -> dict[str, Sequence[str]]:
 
 
 def audit_events_listed(page: AuditEventsPage, raw_event: Mapping[str, Any]) -> Response[Any]:
-    """A page of events, with GitLab's keyset pagination headers."""
+    """A page of events, with GitLab's keyset pagination headers (and its offset ones for `page=N`)."""
     headers = {PER_PAGE_HEADER: str(page.per_page)}
+    if page.page is not None:
+        headers["X-Page"] = str(page.page)
+        headers["X-Prev-Page"] = str(page.page - 1) if page.page > 1 else ""
+        headers["X-Next-Page"] = str(page.next_page) if page.next_page is not None else ""
     if page.next_cursor is not None:
         headers["Link"] = f'<{next_page_url(raw_event, page.next_cursor, page.per_page)}>; rel="next"'
     return Response(status_code=200, content_type=content_types.APPLICATION_JSON, body=page.events, headers=headers)
@@ -402,29 +407,47 @@ def audit_event_found(event: dict[str, Any]) -> Response[Any]:
 
 
 def next_page_url(raw_event: Mapping[str, Any], cursor: str, per_page: int) -> str:
-    """This request's own URL with the next cursor: the client's host, the stage path, the path.
+    """This request's own URL with the next cursor: the API's own domain, the stage path, the path.
+
+    The domain is `requestContext.domainName`, which API Gateway sets (the execute-api host or
+    the custom domain) and `serve` sets to its listening address: never the client's `Host`,
+    `X-Forwarded-Host` or `X-Forwarded-Proto`, since python-gitlab follows the link with
+    `PRIVATE-TOKEN`. API Gateway answers only on host names, over HTTPS; a loopback name or an IP
+    address can only be a local gateway's, which speaks HTTP.
 
     `requestContext.path` is the path as the client sent it (with the stage on an execute-api
     host, without it on a custom domain), so following the link works either way. Every other
-    parameter is kept. A Host that is not a host name leaves the link relative to this URL.
+    parameter is kept. Without a usable domain the link is relative to this URL.
     """
-    headers = {name.lower(): value for name, value in (raw_event.get("headers") or {}).items()}
     context = raw_event.get("requestContext") or {}
-    host = next((h for h in (headers.get("host"), context.get("domainName")) if _valid_host(h)), None)
-    proto = str(headers.get("x-forwarded-proto", "https")).split(",", 1)[0].strip().lower()
-    scheme = proto if proto in ("http", "https") else "https"
+    domain = context.get("domainName")
+    host = domain if _valid_host(domain) else None
     path = context.get("path")
     if not isinstance(path, str) or not path.startswith("/"):
         path = raw_event.get("path") or "/"
     kept = [
         (name, value)
         for name, values in query_parameters(raw_event).items()
-        if name not in (CURSOR, PER_PAGE)
+        if name not in (CURSOR, PER_PAGE, PAGE)  # the cursor says where the next page starts
         for value in values
     ]
     query = urlencode([(CURSOR, cursor), (PER_PAGE, str(per_page)), *kept])
-    origin = f"{scheme}://{host}" if host else ""
+    origin = f"{'http' if _local_address(host) else 'https'}://{host}" if host else ""
     return f"{origin}{quote(path, safe='/')}?{query}"
+
+
+def _local_address(host: str | None) -> bool:
+    """An IP address or `localhost` (any port): what a local gateway listens on, never API Gateway."""
+    if host is None:
+        return False
+    name = host[1:].split("]", 1)[0] if host.startswith("[") else host.rsplit(":", 1)[0]
+    if name.lower() == "localhost":
+        return True
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
 
 
 def _valid_host(value: Any) -> bool:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from admin_token.audit import ENTITY_CLASS_NAMES
 from admin_token.models.audit_events import AuditEventEntity
+from admin_token.models.audit_queries import MAX_OFFSET_EVENTS
 from admin_token.models.entities import (
     CiJobTokenEntity,
     ClusterAgentTokenEntity,
@@ -492,6 +493,16 @@ AUDIT_EVENTS_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
                 "schema": {"type": "string"},
             },
             "X-Per-Page": {"description": "The page size used.", "schema": {"type": "integer"}},
+            "X-Page": {"description": "With `page`: the page number.", "schema": {"type": "integer"}},
+            "X-Next-Page": {
+                "description": "With `page`: the next page number, empty on the last or past the depth page numbers "
+                "reach.",
+                "schema": {"type": "string"},
+            },
+            "X-Prev-Page": {
+                "description": "With `page`: the previous page number, empty on page 1.",
+                "schema": {"type": "string"},
+            },
         },
     },
     400: _body(InputError, "A parameter with a bad value: `<name> is invalid`."),
@@ -527,7 +538,11 @@ AUDIT_EVENTS_PARAMETERS: Final[list[dict[str, Any]]] = [
         "entity_type", {"type": "string", "enum": sorted(ENTITY_CLASS_NAMES)}, "GitLab class of what changed."
     ),
     _query_parameter("entity_id", _ID_SCHEMA, "Id of what changed (with `entity_type`, one record's events)."),
-    _query_parameter("author_id", _ID_SCHEMA, "Events by this administrator."),
+    _query_parameter(
+        "author_id",
+        {"type": "integer"},
+        "Events by this administrator; a negative id is an author with no user record (`-1`: GitLab Security Bot).",
+    ),
     _query_parameter("token_type", {"type": "string", "enum": sorted(BY_NAME)}, "Events of this token type."),
     _query_parameter(
         "per_page",
@@ -541,8 +556,9 @@ AUDIT_EVENTS_PARAMETERS: Final[list[dict[str, Any]]] = [
     ),
     _query_parameter(
         "page",
-        {"type": "integer", "minimum": 1, "maximum": 1},
-        "Pagination is keyset only (follow `Link`): a page number other than 1 is refused.",
+        {"type": "integer", "minimum": 1, "maximum": MAX_OFFSET_EVENTS},
+        f"Offset pagination, GitLab's default: page N of `per_page` events, while page * per_page <= "
+        f"{MAX_OFFSET_EVENTS}; deeper is `400` (follow `Link`, which goes on by cursor). Not with `cursor`.",
     ),
 ]
 AUDIT_EVENTS_EXTRAS: Final[dict[str, Any]] = {"parameters": AUDIT_EVENTS_PARAMETERS}

@@ -18,7 +18,13 @@ from typing import Any, Final
 from aws_lambda_powertools.metrics import MetricUnit
 
 from admin_token.audit import audit_record
-from admin_token.config import AUTO_REVOKE_FLAG, CallerContext, Configuration, load_configuration
+from admin_token.config import (
+    AUTO_REVOKE_FLAG,
+    GITHUB_AUTO_REVOKE_FLAG,
+    CallerContext,
+    Configuration,
+    load_configuration,
+)
 from admin_token.digests import token_digest
 from admin_token.errors import ConfigurationUnavailable, FeatureDisabled, RevokeRefused, TokenNotFound, Unauthenticated
 from admin_token.models.findings import FindingsRequest
@@ -98,11 +104,16 @@ GITHUB_SECRET_SCANNING_CONTEXT: Final[CallerContext] = {
 }
 GITHUB_AUTHOR_CLASS: Final = "GitHubSecretScanning"
 
-# A queued message's author -> the user its revoke is by, the audit record's author class, and the
-# context flags are evaluated with.
-QUEUE_AUTHORS: Final[dict[str, tuple[User, str, CallerContext]]] = {
-    SECRET_DETECTION_AUTHOR: (SECURITY_BOT, AUTHOR_CLASS, SECURITY_BOT_CONTEXT),
-    GITHUB_SECRET_SCANNING_AUTHOR: (GITHUB_SECRET_SCANNING, GITHUB_AUTHOR_CLASS, GITHUB_SECRET_SCANNING_CONTEXT),
+# A queued message's author -> the user its revoke is by, the audit record's author class, the
+# context flags are evaluated with, and the kill switch that holds its queued revokes.
+QUEUE_AUTHORS: Final[dict[str, tuple[User, str, CallerContext, str]]] = {
+    SECRET_DETECTION_AUTHOR: (SECURITY_BOT, AUTHOR_CLASS, SECURITY_BOT_CONTEXT, AUTO_REVOKE_FLAG),
+    GITHUB_SECRET_SCANNING_AUTHOR: (
+        GITHUB_SECRET_SCANNING,
+        GITHUB_AUTHOR_CLASS,
+        GITHUB_SECRET_SCANNING_CONTEXT,
+        GITHUB_AUTO_REVOKE_FLAG,
+    ),
 }
 
 
@@ -184,7 +195,8 @@ def accept_findings(request: FindingsRequest) -> int:
     configuration = load_configuration()
     if not configuration.flag(AUTO_REVOKE_FLAG, SECURITY_BOT_CONTEXT):
         raise FeatureDisabled(AUTO_REVOKE_FLAG)
-    findings = request.check_findings(list(RULE_TYPES))
+    # Only what GET /v1/revocable_token_types lists now: a type it does not list is refused, not queued.
+    findings = request.check_findings(revocable_token_types(configuration))
     messages: dict[str, RevocationMessage] = {}
     unmatched = not_revocable = 0
     for finding in findings:
@@ -224,15 +236,26 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
     outcome (`deleted`, `not_found`...).
 
     A refusal or a token no longer found is an outcome: the message is done. A storage fault
-    raises, and the message alone is retried.
+    raises, and the message alone is retried. So does the kill switch: with
+    `secret_detection_auto_revoke` off (or the configuration unreadable) nothing is revoked and
+    `FeatureDisabled` (or `ConfigurationUnavailable`) keeps the message for later.
     """
     store = store or default_store()
     token_type = BY_NAME[message.token_type]
-    author, author_class, caller = QUEUE_AUTHORS[message.author]
+    author, author_class, caller, kill_switch = QUEUE_AUTHORS[message.author]
+    configuration = load_configuration()
+    # Checked before every revoke, not only when the finding was queued: an operator turning the
+    # flag off in a flood stops what is already queued too. Each author's own flag: GitHub's
+    # alerts stop with github_secret_scanning_auto_revoke, secret detection's with its own.
+    if not configuration.flag(kill_switch, caller):
+        metrics.add_metric(name="SecretDetection_held", unit=MetricUnit.Count, value=1)
+        logger.warning("Auto-revoke is off: queued finding kept", extra={"token_type": token_type.name,
+                                                                         "author": message.author})  # fmt: skip
+        raise FeatureDisabled(kill_switch)
     context = RequestContext(
         now=datetime.now(UTC),
         gitlab_url=os.environ.get("GITLAB_URL", "https://gitlab.example.com"),
-        configuration=load_configuration(),
+        configuration=configuration,
         caller=caller,
     )
     try:

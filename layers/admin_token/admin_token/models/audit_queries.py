@@ -26,6 +26,10 @@ DEFAULT_PER_PAGE: Final = 20
 MAX_PER_PAGE: Final = 100
 CURSOR: Final = "cursor"
 PER_PAGE: Final = "per_page"
+PAGE: Final = "page"
+# Offset pagination (`page=N`, GitLab's default) reaches this many events: page * per_page at most.
+# Each deeper page re-reads every event above it; past this, the keyset `Link` goes on for free.
+MAX_OFFSET_EVENTS: Final = 1000
 # Longest value read for a time or a cursor: anything longer is not one, and is never parsed.
 MAX_VALUE_LENGTH: Final = 100
 # Record ids are positive integers; 19 digits covers every id GitLab or this service has.
@@ -46,6 +50,12 @@ class AuditEventsRequest:
 class AuditEventsQuery:
     query: AuditQuery
     per_page: int
+    page: int | None = None  # offset pagination: the page number asked for, if any
+
+    @property
+    def offset(self) -> int:
+        """Events to skip before this page: those of the pages above it."""
+        return (self.page - 1) * self.per_page if self.page else 0
 
 
 def parse_audit_query(parameters: Mapping[str, Sequence[str]], token_types: frozenset[str]) -> AuditEventsQuery:
@@ -64,16 +74,16 @@ def parse_audit_query(parameters: Mapping[str, Sequence[str]], token_types: froz
     if entity_type is not None and entity_type not in ENTITY_CLASS_NAMES:
         raise InvalidRequest("entity_type is invalid")
     entity_id = _optional_id(parameters, "entity_id")
-    author_id = _optional_id(parameters, "author_id")
+    author_id = _optional_author_id(parameters)
     token_type = _optional(parameters, "token_type")
     if token_type is not None and token_type not in token_types:
         raise InvalidRequest("token_type is invalid")
     per_page = _per_page(_optional(parameters, PER_PAGE))
-    page = _optional(parameters, "page")
-    if page is not None and page != "1":
-        # Keyset pagination only: a page number past the first would silently repeat page 1.
-        raise InvalidRequest("page is invalid")
+    page = _page(_optional(parameters, PAGE), per_page)
     cursor = _optional(parameters, CURSOR)
+    if cursor is not None and page is not None:
+        # Two positions at once: the Link's cursor already says where the page starts.
+        raise InvalidRequest("page is invalid: a cursor (from the Link header) already says where the page starts")
     if cursor is not None:
         max_id = min(max_id, decode_cursor(cursor) - 1)
     query = AuditQuery(
@@ -84,7 +94,7 @@ def parse_audit_query(parameters: Mapping[str, Sequence[str]], token_types: froz
         author_id=author_id,
         token_type=token_type,
     )
-    return AuditEventsQuery(query, per_page)
+    return AuditEventsQuery(query, per_page, page)
 
 
 def parse_event_id(value: str) -> int:
@@ -133,6 +143,14 @@ def _optional_id(parameters: Mapping[str, Sequence[str]], name: str) -> int | No
     return int(value)
 
 
+def _optional_author_id(parameters: Mapping[str, Sequence[str]]) -> int | None:
+    """A user's id, or a negative one: authors with no user record (GitLab Security Bot's -1)."""
+    value = _optional(parameters, "author_id")
+    if value is not None and value.startswith("-") and _ID.fullmatch(value[1:]) and int(value[1:]) != 0:
+        return -int(value[1:])
+    return _optional_id(parameters, "author_id")
+
+
 def _per_page(value: str | None) -> int:
     if value is None:
         return DEFAULT_PER_PAGE
@@ -140,6 +158,21 @@ def _per_page(value: str | None) -> int:
     if not re.fullmatch(r"[0-9]+", value) or len(value.lstrip("0")) == 0:
         raise InvalidRequest("per_page is invalid")
     return MAX_PER_PAGE if len(value.lstrip("0")) > 3 else min(int(value), MAX_PER_PAGE)
+
+
+def _page(value: str | None, per_page: int) -> int | None:
+    """`page=N`, from 1, while `N * per_page` stays within MAX_OFFSET_EVENTS."""
+    if value is None:
+        return None
+    if not re.fullmatch(r"[0-9]+", value) or len(value.lstrip("0")) == 0:
+        raise InvalidRequest("page is invalid")
+    # A long run of digits is simply too deep (no huge int is ever built).
+    if len(value.lstrip("0")) > 4 or int(value) * per_page > MAX_OFFSET_EVENTS:
+        raise InvalidRequest(
+            f"page is invalid: page numbers reach the first {MAX_OFFSET_EVENTS} events (page * per_page); "
+            'follow the Link header (rel="next") to read further'
+        )
+    return int(value)
 
 
 def _moment(name: str, value: str) -> datetime:

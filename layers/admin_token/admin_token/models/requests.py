@@ -14,7 +14,7 @@ from typing import Any, Final
 from urllib.parse import parse_qs
 
 from admin_token.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
-from admin_token.json_body import parse_json_object
+from admin_token.json_body import InvalidJson, RepeatedKey, parse_json_object
 
 MAX_BODY_BYTES: Final = 64 * 1024
 MAX_FORM_FIELDS: Final = 100
@@ -154,11 +154,41 @@ def _fields_from_body(media_type: str, body: str | None, base64_encoded: bool) -
     if not text.strip():
         return {}
     if media_type == "application/x-www-form-urlencoded":
-        return _fields_from_form(text)
+        fields = _fields_from_form(text)
+        if "token" not in fields and looks_like_json(text):
+            raise InvalidRequest(f"token is missing: {JSON_SENT_AS_FORM}")
+        return fields
     # No content type at all: most API clients that send JSON forget it, so read it as JSON.
     if media_type in ("", "application/json") or media_type.endswith("+json"):
-        return parse_json_object(text)
+        return json_body_object(text, media_type)
     raise UnsupportedMediaType("content type must be application/json or application/x-www-form-urlencoded")
+
+
+# What a 400 adds when the Content-Type is the likely mistake (`curl -d` sends a form's).
+JSON_SENT_AS_FORM: Final = (
+    "the body looks like JSON but was sent as a form (curl -d sends Content-Type: "
+    "application/x-www-form-urlencoded); send the header Content-Type: application/json"
+)
+NO_CONTENT_TYPE: Final = (
+    "no Content-Type was sent, so the body was read as JSON; a form needs Content-Type: "
+    "application/x-www-form-urlencoded"
+)
+
+
+def looks_like_json(text: str) -> bool:
+    return text.lstrip().startswith(("{", "["))
+
+
+def json_body_object(text: str, media_type: str) -> dict[str, Any]:
+    """The body's JSON object; a body sent without a Content-Type that fails says so in its 400."""
+    try:
+        return parse_json_object(text)
+    except RepeatedKey:
+        raise
+    except InvalidJson as error:
+        if media_type:
+            raise
+        raise InvalidJson(f"{error} ({NO_CONTENT_TYPE})") from error
 
 
 def body_text(body: str | None, base64_encoded: bool, limit: int) -> str:
@@ -246,9 +276,11 @@ def parse_bulk_revoke_request(
     try:
         text = body_text(body, base64_encoded, MAX_BULK_BODY_BYTES)
         media_type = (_header(headers, "content-type") or "").split(";", 1)[0].strip().lower()
+        if media_type == "application/x-www-form-urlencoded" and looks_like_json(text):
+            raise UnsupportedMediaType(f"content type must be application/json: {JSON_SENT_AS_FORM}")
         if media_type not in ("", "application/json") and not media_type.endswith("+json"):
             raise UnsupportedMediaType("content type must be application/json")
-        document = parse_json_object(text) if text.strip() else {}
+        document = json_body_object(text, media_type) if text.strip() else {}
     except InvalidRequest as problem:
         return refused(problem)
     return BulkRevokeRequest(
