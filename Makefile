@@ -97,6 +97,7 @@ e2e: install browser
 bench: install
 	$(BIN)/python scripts/bench.py
 	$(BIN)/python scripts/bench_bulk.py
+	$(BIN)/python scripts/bench_github.py
 	$(BIN)/python scripts/bench_drain.py
 
 $(SAM):
@@ -111,5 +112,5 @@ build: $(SAM)
 
 # Everything the targets, the tools and setuptools create; nothing tracked by git.
 clean:
-	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) $(SAM_VENV) $(CHECKOV_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist .admin-token-api
 	find . -path ./.git -prune -o \( -name '*.egg-info' -o -name __pycache__ \) -type d -prune -exec rm -rf {} +

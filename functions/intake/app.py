@@ -1,8 +1,9 @@
 """IntakeFunction: GitLab's Token Revocation API, GET /v1/revocable_token_types and
-POST /v1/revoke_tokens (findings queued for the worker, never revoked here).
+POST /v1/revoke_tokens, and GitHub's secret scanning partner alerts, POST /v1/github/secret_scanning
+(findings and matches queued for the worker, never revoked here).
 
-A function of its own because its callers authenticate with a pre-shared token, not as
-administrators: its role may queue findings and read its secret and configuration, and cannot
+A function of its own because its callers authenticate with a pre-shared token or a signature, not
+as administrators: its role may queue findings and read its secrets and configuration, and cannot
 change a token."""
 
 from typing import Any
@@ -12,16 +13,19 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from admin_token.api import (
+    GITHUB_SECRET_SCANNING_PATH,
     HTTP_METHODS,
     REVOCABLE_TYPES_PATH,
     REVOKE_TOKENS_PATH,
     build_resolver,
     findings_request,
+    github_alert_request,
     method_not_allowed,
     revocation_caller,
 )
+from admin_token.github_secret_scanning import answer_alert
 from admin_token.observability import logger, metrics
-from admin_token.route_docs import REVOCATION_SECURITY, REVOCATION_TAG
+from admin_token.route_docs import GITHUB_SECURITY, GITHUB_TAG, REVOCATION_SECURITY, REVOCATION_TAG
 from admin_token.secret_detection import accept_findings, list_types
 
 app = build_resolver()
@@ -55,7 +59,22 @@ def revoke_findings() -> Response[Any]:
     return Response(status_code=204, body="")
 
 
-# Any other method on the two paths (API Gateway routes them here with ANY): the API's own 405.
+@app.post(
+    GITHUB_SECRET_SCANNING_PATH,
+    summary="GitHub's secret scanning partner alert: verify, queue our live tokens, answer feedback",
+    description="GitHub's ECDSA P-256/SHA-256 signature over the raw body is verified against its published "
+    "key document first; nothing else is read before it. Live revocable tokens of ours are queued (as digests) "
+    "for the worker to revoke as GitHub Secret Scanning. The answer is GitHub's feedback: one "
+    "`{token_hash, token_type, label}` per distinct token. Behind the `github_secret_scanning_auto_revoke` flag.",
+    operation_id="githubSecretScanningAlert",
+    tags=[GITHUB_TAG],
+    security=GITHUB_SECURITY,
+)
+def github_secret_scanning() -> list[dict[str, Any]]:
+    return answer_alert(github_alert_request(app))
+
+
+# Any other method on the paths (API Gateway routes them here with ANY): the API's own 405.
 @app.route(REVOCABLE_TYPES_PATH, [m for m in HTTP_METHODS if m != "GET"], include_in_schema=False)
 def revocable_token_types_other_method() -> Response[Any]:
     return method_not_allowed("GET")
@@ -63,6 +82,11 @@ def revocable_token_types_other_method() -> Response[Any]:
 
 @app.route(REVOKE_TOKENS_PATH, [m for m in HTTP_METHODS if m != "POST"], include_in_schema=False)
 def revoke_findings_other_method() -> Response[Any]:
+    return method_not_allowed("POST")
+
+
+@app.route(GITHUB_SECRET_SCANNING_PATH, [m for m in HTTP_METHODS if m != "POST"], include_in_schema=False)
+def github_secret_scanning_other_method() -> Response[Any]:
     return method_not_allowed("POST")
 
 

@@ -40,6 +40,7 @@ from admin_token_local.template import (
     load_template,
     table_names,
 )
+from github_alert import DEFAULT_URL, LOCAL_KEY_FILE
 
 if TYPE_CHECKING:
     from admin_token_local.seed import Seed
@@ -53,6 +54,8 @@ APPCONFIG_VARIABLES = ("APPCONFIG_APPLICATION", "APPCONFIG_ENVIRONMENT", "APPCON
 REVOCATION_TOKEN_VARIABLE = "ADMIN_TOKEN_API_REVOCATION_TOKEN"
 # The incident console's page, when the template routes it (ConsoleFunction): `serve` prints its URL.
 CONSOLE_PATH = "/console"
+# Where the functions fetch GitHub's secret scanning keys (template.yaml): the local stand-in's URL.
+GITHUB_KEYS_URL_VARIABLE = "GITHUB_KEYS_URL"
 
 
 class CliError(Exception):
@@ -148,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
         "instead of an embedded DynamoDB",
     )
     serve.add_argument(
+        "--github-keys",
+        type=Path,
+        metavar="FILE",
+        help="key document (GitHub's format) the local GitHub meta stand-in publishes; default: a P-256 key "
+        f"generated at start, its private key written to {LOCAL_KEY_FILE} for `github-alert`",
+    )
+    serve.add_argument(
         "--events-log",
         type=Path,
         metavar="FILE",
@@ -171,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument("--seed", type=Path, metavar="FILE", help="seed file to load (default: the demo data)")
     invoke.add_argument("--feature-flags", type=Path, metavar="FILE", help=flags_help)
+    invoke.add_argument(
+        "--github-keys",
+        type=Path,
+        metavar="FILE",
+        help="key document (GitHub's format) a signed GitHub alert event verifies against "
+        "(default: a key generated for this run, so no alert verifies)",
+    )
     invoke.set_defaults(run=_invoke)
 
     seed = command("seed", "load a seed file into the tables (a local DynamoDB, or AWS)")
@@ -246,6 +263,31 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--author", type=int, metavar="ID", help="only events by this author id (-1: the worker)")
     audit.add_argument("--json", action="store_true", help="print the events as a JSON array, as the API sends them")
     audit.set_defaults(run=_audit)
+
+    alert = commands.add_parser(
+        "github-alert",
+        help="sign a file of matches as GitHub's secret scanning does and POST it; print GitHub's feedback",
+        description="Signs MATCHES (a JSON array of GitHub secret scanning matches: token, type, url, source) with "
+        "a P-256 key, as GitHub signs partner alerts, POSTs it to BASE_URL/v1/github/secret_scanning and prints "
+        "the feedback answered (token hashes and labels, never a token). Exit 0 when answered 200; 1 when answered "
+        "otherwise or not answered; 2 for a usage error or a file it cannot use.",
+    )
+    alert.add_argument("matches", type=Path, metavar="MATCHES.json", help="the matches to send (GitHub's format)")
+    alert.add_argument("--url", default=DEFAULT_URL, help=f"the API's base URL (default: {DEFAULT_URL}, `serve`'s)")
+    alert.add_argument(
+        "--key",
+        type=Path,
+        default=LOCAL_KEY_FILE,
+        metavar="PEM_FILE",
+        help=f"PEM private key (P-256) to sign with (default: the key `serve` generated, {LOCAL_KEY_FILE})",
+    )
+    alert.add_argument(
+        "--key-id",
+        default=None,
+        metavar="ID",
+        help="the key's identifier in the key document (default: the hex SHA-256 of its public key, as serve's)",
+    )
+    alert.set_defaults(run=_github_alert)
     return parser
 
 
@@ -379,6 +421,8 @@ def local_backends(
     seed_path: Path | None,
     demo: bool,
     dynamodb_endpoint: str | None = None,
+    github_keys: Path | None = None,
+    write_github_key: bool = False,
 ) -> Iterator[tuple[LocalFunctions, Seed | None]]:
     """DynamoDB (embedded unless given) with the template's tables, the AppConfig stand-in, and
     the functions set up to use them; everything stops on exit.
@@ -409,6 +453,7 @@ def local_backends(
         stack.callback(appconfig.stop)
         functions.use_endpoints(dynamodb=dynamodb_endpoint, appconfig=appconfig_endpoint)
         functions.revocation = stack.enter_context(_queues_and_secrets(template, functions, moto_endpoint))
+        functions.github = stack.enter_context(_github_meta(functions, github_keys, write_github_key))
         functions.activate(ids[0])
         _write_seed(seed, dynamodb_endpoint, template, names)
         yield functions, seed
@@ -431,6 +476,25 @@ def _queues_and_secrets(
         secret_values = create_secrets(moto_endpoint, template)
         functions.use_resources(moto_endpoint, queues)
         yield LocalRevocation(moto_endpoint, queues, secret_values)
+
+
+@contextlib.contextmanager
+def _github_meta(functions: LocalFunctions, path: Path | None, write_key: bool) -> Iterator[Any]:
+    """GitHub's meta API stand-in publishing the key document, and the functions pointed at it."""
+    from admin_token_local.github_meta import GitHubMetaStandIn, generated_keys, keys_from_file
+
+    try:
+        keys = keys_from_file(path) if path is not None else generated_keys(Path.cwd() if write_key else None)
+    except OSError as error:
+        raise CliError(f"cannot read GitHub keys file {path}: {_reason(error)}") from None
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    standin = GitHubMetaStandIn(keys.document)
+    functions.override_variable(GITHUB_KEYS_URL_VARIABLE, standin.start())
+    try:
+        yield keys
+    finally:
+        standin.stop()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -481,7 +545,14 @@ def _serve(args: argparse.Namespace) -> int:
         # Demo data only into a DynamoDB of our own: the tables at an endpoint are the user's.
         demo = args.seed is None and args.dynamodb_endpoint is None
         backends = local_backends(
-            template_path, template, flags, seed_path=args.seed, demo=demo, dynamodb_endpoint=args.dynamodb_endpoint
+            template_path,
+            template,
+            flags,
+            seed_path=args.seed,
+            demo=demo,
+            dynamodb_endpoint=args.dynamodb_endpoint,
+            github_keys=args.github_keys,
+            write_github_key=args.github_keys is None,
         )
         with backends as (functions, seed), contextlib.ExitStack() as workers:
             workers.enter_context(_announce_revokes(args.events_log, template, functions))
@@ -501,6 +572,8 @@ def _serve(args: argparse.Namespace) -> int:
                     print(f"token revocation API pre-shared token: {value}", file=stdout, flush=True)
                 if any(route.path == CONSOLE_PATH for route in gateway.routes):
                     print(f"incident console: {gateway.url}{CONSOLE_PATH}", file=stdout, flush=True)
+                if functions.github.key_path is not None:
+                    print(f"GitHub secret scanning signing key: {functions.github.key_path}", file=stdout, flush=True)
                 # Event.wait with a timeout lets the signal handlers run promptly on the main thread.
                 while not stop.wait(0.5):
                     pass
@@ -590,7 +663,9 @@ def _invoke(args: argparse.Namespace) -> int:
     # Like `sam local invoke`: everything the function and its layer write (logs, metrics) goes
     # to stderr, standard output carries only the response. Redirected before the layer is first
     # imported (by the seed loader), since Powertools' Logger keeps the stream it was created with.
-    backends = local_backends(template_path, template, flags, seed_path=args.seed, demo=args.seed is None)
+    backends = local_backends(
+        template_path, template, flags, seed_path=args.seed, demo=args.seed is None, github_keys=args.github_keys
+    )
     with contextlib.redirect_stdout(sys.stderr), backends as (functions, _):
         if pre_shared is not None:
             _use_pre_shared_token(functions.revocation, pre_shared)
@@ -704,6 +779,28 @@ def _stdout_console(console_class: Any) -> Any:
     across lines (rich assumes 80 columns there), so scripts can read one row per line."""
     console = console_class()
     return console if console.is_terminal else console_class(width=240)
+
+
+def _github_alert(args: argparse.Namespace) -> int:
+    from github_alert.client import InputError, SendError, key_identifier, load_private_key, read_matches, send_alert
+
+    try:
+        key = load_private_key(args.key)
+        body = read_matches(args.matches)
+        answer = send_alert(args.url, body, key, args.key_id or key_identifier(key))
+    except InputError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except SendError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 1
+    document = answer.json()
+    if answer.status != 200:
+        shown = json.dumps(document) if document is not None else f"{len(answer.body)} bytes, not JSON"
+        print(f"{PROG}: error: answered {answer.status}: {shown}", file=sys.stderr)
+        return 1
+    print(json.dumps(document, indent=2), flush=True)
+    return 0
 
 
 def _seed(args: argparse.Namespace) -> int:

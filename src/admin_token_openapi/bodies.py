@@ -146,8 +146,29 @@ class FindingsBody(RootModel[Annotated[list[FindingItem], Field(max_length=10000
     model_config = ConfigDict(defer_build=True)
 
 
+class GitHubMatch(_Request):
+    """One match of GitHub's secret scanning; only `token`, `type`, `url` and `source` are read."""
+
+    token: Annotated[str, Field(min_length=1)]
+    type: str | None = None
+    url: str | None = None
+    source: str | None = None
+
+
+class GitHubAlertBody(RootModel[Annotated[list[GitHubMatch], Field(max_length=10000)]]):
+    """GitHub's matches, signed over these exact bytes."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
 # Every request body model, for the document's components.
-REQUEST_BODIES: tuple[type[BaseModel], ...] = (TokenRequestBody, TokenFormBody, BulkRevokeBody, FindingsBody)
+REQUEST_BODIES: tuple[type[BaseModel], ...] = (
+    TokenRequestBody,
+    TokenFormBody,
+    BulkRevokeBody,
+    FindingsBody,
+    GitHubAlertBody,
+)
 
 
 # --- Answers of the token API ---------------------------------------------------------------
@@ -327,3 +348,29 @@ class RevocableTokenTypesBody(_Answer):
 
 class AutoRevokeDisabledBody(_Answer):
     message: Literal["'secret_detection_auto_revoke' feature flag is disabled"]
+
+
+# --- Answers to GitHub's secret scanning partner alerts -----------------------------------------
+
+
+class GitHubFeedback(_Answer):
+    """One distinct token of the alert, in GitHub's feedback format: never the token itself."""
+
+    token_hash: str = Field(pattern="^[0-9a-f]{64}$", description="Hex SHA-256 of the token.")
+    token_type: str = Field(description="The match's `type`, as GitHub sent it.")
+    label: Literal["true_positive", "false_positive"] = Field(
+        description="`true_positive`: a token of ours that exists, or that a tombstone remembers as revoked."
+    )
+
+
+class GitHubAlertDisabledBody(_Answer):
+    message: Literal["'github_secret_scanning_auto_revoke' feature flag is disabled"]
+
+
+class GitHubAlertUnavailableBody(_Answer):
+    message: Literal[
+        "GitHub's signing keys are unavailable, retry later",
+        "Configuration unavailable",
+        "Storage temporarily unavailable, retry later",
+        "Findings could not all be queued, retry later",
+    ]

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 from pydantic.json_schema import models_json_schema
 
-from admin_token.route_docs import BEARER_SCHEME, PRIVATE_TOKEN_SCHEME, REVOCATION_SCHEME
+from admin_token.route_docs import (
+    BEARER_SCHEME,
+    GITHUB_KEY_SCHEME,
+    GITHUB_SIGNATURE_SCHEME,
+    PRIVATE_TOKEN_SCHEME,
+    REVOCATION_SCHEME,
+)
 from admin_token_local.template import api_routes, function_handler, load_template
 from admin_token_openapi.bodies import REQUEST_BODIES
 from admin_token_openapi.routes import ROUTE_SCHEMAS, SCHEMAS
@@ -75,6 +81,16 @@ def security_schemes() -> dict[str, SecurityScheme]:
             in_=APIKeyIn.header,
             description="The Token Revocation API's pre-shared token, bare as GitLab sends it (or `Bearer <token>`): "
             "the value of the stack's revocation token secret.",
+        ),
+        GITHUB_KEY_SCHEME: APIKey(
+            name="Github-Public-Key-Identifier",
+            in_=APIKeyIn.header,
+            description="The `key_identifier` of the GitHub secret scanning key that signed the body.",
+        ),
+        GITHUB_SIGNATURE_SCHEME: APIKey(
+            name="Github-Public-Key-Signature",
+            in_=APIKeyIn.header,
+            description="Base64 of the DER ECDSA (NIST P-256, SHA-256) signature of the raw body.",
         ),
     }
 

@@ -28,6 +28,10 @@ from admin_token_openapi.bodies import (
     FindingsBody,
     ForbiddenBody,
     GatewayErrorBody,
+    GitHubAlertBody,
+    GitHubAlertDisabledBody,
+    GitHubAlertUnavailableBody,
+    GitHubFeedback,
     InputErrorBody,
     MissingAuthenticationTokenBody,
     OneOf,
@@ -338,6 +342,47 @@ FINDINGS_REQUEST_BODY: Final = request_body(
 )
 
 
+# --- GitHub's secret scanning partner alerts ----------------------------------------------------
+
+GITHUB_ALERT_RESPONSES: Final[dict[int, OpenAPIResponse]] = {
+    200: _body(list[GitHubFeedback], "One element per distinct token, in the order first seen."),
+    400: _body(
+        InputErrorBody,
+        "Signed, but not a JSON array; an element not an object; a `token` not a non-empty string; a `type`, `url` "
+        "or `source` not a string; a key repeated. Nothing is queued.",
+    ),
+    401: _body(
+        UnauthorizedBody,
+        "A signature header missing or repeated, an identifier GitHub does not publish, or a signature that is not "
+        "the named key's strict-DER ECDSA signature of the exact body.",
+    ),
+    404: _body(GitHubAlertDisabledBody, "The `github_secret_scanning_auto_revoke` flag is off (after the signature)."),
+    413: _body(
+        Annotated[InputErrorBody | GatewayErrorBody, OneOf],
+        "A body over 6,291,456 bytes (before the signature is checked), or more than 10,000 matches (after).",
+    ),
+    503: _body(
+        GitHubAlertUnavailableBody,
+        "GitHub's key document cannot be fetched and none is held, or the flags, the tables or the queue failed. "
+        "Nothing is lost: GitHub delivers the alert again.",
+        headers=_RETRY_AFTER,
+    ),
+}
+# GitHub's documented sample request (the secret scanning partner program page).
+_GITHUB_ALERT_EXAMPLE: Final = [
+    {
+        "source": "commit",
+        "token": "some_token",
+        "type": "some_type",
+        "url": "https://example.com/base-repo-url/",
+    }
+]
+GITHUB_ALERT_REQUEST_BODY: Final = request_body(
+    "GitHub's matches, signed over these exact bytes. Keys other than `token`, `type`, `url` and `source` are ignored.",
+    {JSON: (GitHubAlertBody, _GITHUB_ALERT_EXAMPLE)},
+)
+
+
 # --- By operation id ----------------------------------------------------------------------------
 
 ROUTE_SCHEMAS: Final[dict[str, RouteSchema]] = {
@@ -346,6 +391,7 @@ ROUTE_SCHEMAS: Final[dict[str, RouteSchema]] = {
     "bulkRevokeTokens": RouteSchema(BULK_REVOKE_RESPONSES, {"requestBody": BULK_REVOKE_REQUEST_BODY}),
     "revocableTokenTypes": RouteSchema(REVOCABLE_TYPES_RESPONSES),
     "revokeFindings": RouteSchema(REVOKE_FINDINGS_RESPONSES, {"requestBody": FINDINGS_REQUEST_BODY}),
+    "githubSecretScanningAlert": RouteSchema(GITHUB_ALERT_RESPONSES, {"requestBody": GITHUB_ALERT_REQUEST_BODY}),
     "listAuditEvents": RouteSchema(AUDIT_EVENTS_RESPONSES, {"parameters": AUDIT_EVENTS_PARAMETERS}),
     "getAuditEvent": RouteSchema(AUDIT_EVENT_RESPONSES, path_parameters={"id": AUDIT_EVENT_ID}),
 }

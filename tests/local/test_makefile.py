@@ -57,6 +57,7 @@ def test_make_clean_removes_every_generated_directory_and_nothing_else(scratch: 
         ".mypy_cache",
         ".ruff_cache",
         ".hypothesis",
+        ".admin-token-api",  # serve's generated GitHub signing key
         "admin_token_api.egg-info",
         "src/admin_token_api.egg-info",
         "src/admin_token_local/__pycache__",

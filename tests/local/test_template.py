@@ -176,6 +176,8 @@ def test_api_routes() -> None:
         Route("POST", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "prod"),
         Route("ANY", "/v1/revocable_token_types", "IntakeFunction", "/v1/revocable_token_types", "prod"),
         Route("ANY", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "prod"),
+        Route("POST", "/v1/github/secret_scanning", "IntakeFunction", "/v1/github/secret_scanning", "prod"),
+        Route("ANY", "/v1/github/secret_scanning", "IntakeFunction", "/v1/github/secret_scanning", "prod"),
         Route("GET", "/api/v4/audit_events", "AuditEventsFunction", "/api/v4/audit_events", "prod"),
         Route("GET", "/api/v4/audit_events/{id}", "AuditEventsFunction", "/api/v4/audit_events/{id}", "prod"),
         Route("GET", "/", "ConsoleFunction", "/", "prod"),
@@ -194,6 +196,7 @@ def test_feature_flags_document() -> None:
         "token_api_expire_pipeline_triggers",
         "admin_mode",
         "secret_detection_auto_revoke",
+        "github_secret_scanning_auto_revoke",
         "personal_access_token_prefix",
     }
 

@@ -291,14 +291,16 @@ def granted_on(function: str) -> set[tuple[str, str]]:
     }
 
 
-def test_the_intake_function_queues_reads_its_secret_and_configuration_and_reads_tokens_only() -> None:
-    # GitLab's webhook, authenticated by a pre-shared token: it must not be able to change a token.
+def test_the_intake_function_queues_reads_its_secrets_and_configuration_and_reads_tokens_only() -> None:
+    # GitLab's and GitHub's webhooks, authenticated by a pre-shared token and a signature: they
+    # must not be able to change a token.
     configuration = next(
         statement["Resource"] for statement in statements("IntakeFunction") if statement["Sid"] == "ReadConfiguration"
     )
     expected = [
         ("sqs:SendMessage", {"Fn::GetAtt": ["RevocationQueue", "Arn"]}),
         ("secretsmanager:GetSecretValue", {"Ref": "RevocationTokenSecret"}),
+        ("secretsmanager:GetSecretValue", {"Ref": "GitHubApiTokenSecret"}),
         ("appconfig:StartConfigurationSession", configuration),
         ("appconfig:GetLatestConfiguration", configuration),
     ] + [(action, table) for action in ("dynamodb:GetItem", "dynamodb:BatchGetItem") for table in TOKEN_TABLE_ARNS]
@@ -316,16 +318,29 @@ def test_only_the_intake_function_may_send_findings_or_read_the_pre_shared_token
         assert held == (set() if function != "IntakeFunction" else {"sqs:SendMessage", "secretsmanager:GetSecretValue"})
 
 
-def test_the_intake_function_serves_the_webhooks_and_no_other_function_does() -> None:
+def test_the_intake_function_serves_the_token_revocation_api_and_githubs_alerts_and_nothing_else() -> None:
     for function in FUNCTIONS:
         events = (RESOURCES[function]["Properties"].get("Events") or {}).values()
         paths = {event["Properties"]["Path"] for event in events if event["Type"] == "Api"}
         on_webhook = {path for path in paths if path.startswith("/v1/")}
         if function == "IntakeFunction":
-            # The pre-shared-token and partner webhooks, all under /v1, and no administrators' route.
-            assert paths == on_webhook >= {"/v1/revocable_token_types", "/v1/revoke_tokens"}
+            assert (
+                paths == on_webhook == {"/v1/revocable_token_types", "/v1/revoke_tokens", "/v1/github/secret_scanning"}
+            )
         else:
             assert not on_webhook, function
+
+
+def test_the_intake_function_fetches_githubs_keys_from_the_parameter_with_the_optional_token() -> None:
+    parameter = TEMPLATE["Parameters"]["GitHubSecretScanningKeysUrl"]
+    assert parameter["Default"] == "https://api.github.com/meta/public_keys/secret_scanning"
+    variables = RESOURCES["IntakeFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["GITHUB_KEYS_URL"] == {"Ref": "GitHubSecretScanningKeysUrl"}
+    assert variables["GITHUB_TOKEN_SECRET_ARN"] == {"Ref": "GitHubApiTokenSecret"}
+    # Created empty: no value is generated or written in the template; an operator stores a token.
+    secret = RESOURCES["GitHubApiTokenSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert not {"SecretString", "GenerateSecretString"} & set(secret.get("Properties") or {})
 
 
 def test_the_worker_consumes_only_its_queue_and_writes_only_what_a_revoke_writes() -> None:

@@ -27,6 +27,7 @@ from admin_token.errors import (
     FeatureDisabled,
     Forbidden,
     InvalidRequest,
+    KeysUnavailable,
     PayloadTooLarge,
     QueueUnavailable,
     RevokeRefused,
@@ -38,6 +39,7 @@ from admin_token.errors import (
 )
 from admin_token.models.audit_queries import CURSOR, PAGE, PER_PAGE, AuditEventsRequest
 from admin_token.models.findings import FindingsRequest, parse_findings_request, revocation_credential
+from admin_token.models.github_alerts import AlertRequest, parse_alert_request
 from admin_token.models.requests import (
     BulkRevokeRequest,
     TokenRequest,
@@ -58,6 +60,7 @@ AUDIT_EVENTS_PATH = "/api/v4/audit_events"
 AUDIT_EVENT_PATH = "/api/v4/audit_events/<id>"
 REVOCABLE_TYPES_PATH = "/v1/revocable_token_types"
 REVOKE_TOKENS_PATH = "/v1/revoke_tokens"
+GITHUB_SECRET_SCANNING_PATH = "/v1/github/secret_scanning"
 # Every method API Gateway's ANY stands for: the Token Revocation API answers the others 405.
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 TOKEN_TYPE_HEADER = "X-Token-Type"
@@ -93,6 +96,8 @@ def error_status_and_body(error: DomainError) -> tuple[int, dict[str, Any]]:
             return 503, {"message": "Storage temporarily unavailable, retry later"}
         case QueueUnavailable():
             return 503, {"message": "Findings could not all be queued, retry later"}
+        case KeysUnavailable():
+            return 503, {"message": "GitHub's signing keys are unavailable, retry later"}
         case ConcurrentModification():
             return 409, {"message": "The token changed during the request, retry"}
         case AuditEventNotFound():
@@ -284,6 +289,19 @@ def findings_request(app: APIGatewayRestResolver) -> FindingsRequest:
     event = app.current_event
     raw = event.raw_event
     return parse_findings_request(
+        headers=raw.get("headers") or {},
+        multi_value_headers=raw.get("multiValueHeaders") or {},
+        body=event.body,
+        base64_encoded=bool(event.is_base64_encoded),
+        request_id=raw["requestContext"].get("requestId") or "",
+    )
+
+
+def github_alert_request(app: APIGatewayRestResolver) -> AlertRequest:
+    """`POST /v1/github/secret_scanning` as GitHub sends it: the raw body and its two signature headers."""
+    event = app.current_event
+    raw = event.raw_event
+    return parse_alert_request(
         headers=raw.get("headers") or {},
         multi_value_headers=raw.get("multiValueHeaders") or {},
         body=event.body,

@@ -45,8 +45,15 @@ EXPIRE_TRIGGERS_FLAG = "token_api_expire_pipeline_triggers"
 ADMIN_MODE_SETTING = "admin_mode"
 PAT_PREFIX_SETTING = "personal_access_token_prefix"
 AUTO_REVOKE_FLAG = "secret_detection_auto_revoke"  # kill switch of POST /v1/revoke_tokens
+GITHUB_AUTO_REVOKE_FLAG = "github_secret_scanning_auto_revoke"  # kill switch of POST /v1/github/secret_scanning
 
-BOOLEAN_FLAGS: Final = (REVOKE_FLAG, EXPIRE_TRIGGERS_FLAG, ADMIN_MODE_SETTING, AUTO_REVOKE_FLAG)
+BOOLEAN_FLAGS: Final = (
+    REVOKE_FLAG,
+    EXPIRE_TRIGGERS_FLAG,
+    ADMIN_MODE_SETTING,
+    AUTO_REVOKE_FLAG,
+    GITHUB_AUTO_REVOKE_FLAG,
+)
 STRING_SETTINGS: Final = (PAT_PREFIX_SETTING,)
 
 

@@ -46,16 +46,25 @@ class InvalidMessage(ValueError):
     """A queued body that is not a revocation message (fixed text: never echoes the body)."""
 
 
+# Who found the token, so the worker revokes it as them. A message without `author` is secret
+# detection's: messages queued before GitHub's alerts existed read as they were meant.
+SECRET_DETECTION_AUTHOR: Final = "secret_detection"
+GITHUB_SECRET_SCANNING_AUTHOR: Final = "github_secret_scanning"
+AUTHORS: Final = (SECRET_DETECTION_AUTHOR, GITHUB_SECRET_SCANNING_AUTHOR)
+
+
 @dataclass(frozen=True)
 class RevocationMessage:
     digest: str
     token_type: str
     location: str | None
+    author: str = SECRET_DETECTION_AUTHOR
 
     def body(self) -> str:
-        return json.dumps(
-            {"digest": self.digest, "token_type": self.token_type, "location": self.location}, separators=(",", ":")
-        )
+        fields = {"digest": self.digest, "token_type": self.token_type, "location": self.location}
+        if self.author != SECRET_DETECTION_AUTHOR:
+            fields["author"] = self.author
+        return json.dumps(fields, separators=(",", ":"))
 
     @classmethod
     def parse(cls, body: str, known_types: Sequence[str]) -> RevocationMessage:
@@ -67,13 +76,16 @@ class RevocationMessage:
         except InvalidJson:
             raise InvalidMessage("message body is not a JSON object") from None
         digest, token_type, location = document.get("digest"), document.get("token_type"), document.get("location")
+        author = document.get("author", SECRET_DETECTION_AUTHOR)
         if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
             raise InvalidMessage("digest is not a SHA-256 hex digest")
         if token_type not in known_types:
             raise InvalidMessage("token_type is not a revocable type")
         if location is not None and not isinstance(location, str):
             raise InvalidMessage("location is not a string")
-        return cls(digest, str(token_type), location)
+        if author not in AUTHORS:
+            raise InvalidMessage("author is not one of the queue's authors")
+        return cls(digest, str(token_type), location, str(author))
 
 
 @cache

@@ -18,14 +18,26 @@ from typing import Any, Final
 from aws_lambda_powertools.metrics import MetricUnit
 
 from admin_token.audit import audit_record
-from admin_token.config import AUTO_REVOKE_FLAG, CallerContext, Configuration, load_configuration
+from admin_token.config import (
+    AUTO_REVOKE_FLAG,
+    GITHUB_AUTO_REVOKE_FLAG,
+    CallerContext,
+    Configuration,
+    load_configuration,
+)
 from admin_token.digests import token_digest
 from admin_token.errors import ConfigurationUnavailable, FeatureDisabled, RevokeRefused, TokenNotFound, Unauthenticated
 from admin_token.models.findings import FindingsRequest
 from admin_token.models.records import User
 from admin_token.observability import logger, metrics
 from admin_token.restore import on_new_environment
-from admin_token.revocation_queue import MAX_LOCATION_CHARS, RevocationMessage, send_all
+from admin_token.revocation_queue import (
+    GITHUB_SECRET_SCANNING_AUTHOR,
+    MAX_LOCATION_CHARS,
+    SECRET_DETECTION_AUTHOR,
+    RevocationMessage,
+    send_all,
+)
 from admin_token.service import carry_out, find_by_digest
 from admin_token.storage import TokenStore
 from admin_token.storage.dynamodb import default_store
@@ -74,6 +86,36 @@ SECURITY_BOT: Final = User.from_attributes(
 )
 SECURITY_BOT_CONTEXT: Final[CallerContext] = {"user_id": SECURITY_BOT.id, "username": SECURITY_BOT.username}
 AUTHOR_CLASS: Final = "SecretDetection"
+
+# Who the worker's revokes of GitHub's secret scanning alerts are by: no GitLab user either, so the
+# next id down from the security bot's.
+GITHUB_SECRET_SCANNING: Final = User.from_attributes(
+    {
+        "id": -2,
+        "username": "GitHub-Secret-Scanning",
+        "name": "GitHub Secret Scanning",
+        "state": "active",
+        "bot": True,
+        "created_at": "2020-01-01T00:00:00Z",
+    }
+)
+GITHUB_SECRET_SCANNING_CONTEXT: Final[CallerContext] = {
+    "user_id": GITHUB_SECRET_SCANNING.id,
+    "username": GITHUB_SECRET_SCANNING.username,
+}
+GITHUB_AUTHOR_CLASS: Final = "GitHubSecretScanning"
+
+# A queued message's author -> the user its revoke is by, the audit record's author class, the
+# context flags are evaluated with, and the kill switch that holds its queued revokes.
+QUEUE_AUTHORS: Final[dict[str, tuple[User, str, CallerContext, str]]] = {
+    SECRET_DETECTION_AUTHOR: (SECURITY_BOT, AUTHOR_CLASS, SECURITY_BOT_CONTEXT, AUTO_REVOKE_FLAG),
+    GITHUB_SECRET_SCANNING_AUTHOR: (
+        GITHUB_SECRET_SCANNING,
+        GITHUB_AUTHOR_CLASS,
+        GITHUB_SECRET_SCANNING_CONTEXT,
+        GITHUB_AUTO_REVOKE_FLAG,
+    ),
+}
 
 
 # -- who may call ------------------------------------------------------------------------------
@@ -191,7 +233,8 @@ OUTCOME_ALREADY_REVOKED: Final = "already_revoked"
 
 
 def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore | None = None) -> str:
-    """Revoke one queued finding, as GitLab Security Bot; the outcome (`deleted`, `not_found`...).
+    """Revoke one queued finding as its author (GitLab Security Bot, GitHub Secret Scanning); the
+    outcome (`deleted`, `not_found`...).
 
     A refusal or a token no longer found is an outcome: the message is done. A storage fault
     raises, and the message alone is retried. So does the kill switch: with
@@ -200,18 +243,21 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
     """
     store = store or default_store()
     token_type = BY_NAME[message.token_type]
+    author, author_class, caller, kill_switch = QUEUE_AUTHORS[message.author]
     configuration = load_configuration()
     # Checked before every revoke, not only when the finding was queued: an operator turning the
-    # flag off in a flood stops what is already queued too.
-    if not configuration.flag(AUTO_REVOKE_FLAG, SECURITY_BOT_CONTEXT):
+    # flag off in a flood stops what is already queued too. Each author's own flag: GitHub's
+    # alerts stop with github_secret_scanning_auto_revoke, secret detection's with its own.
+    if not configuration.flag(kill_switch, caller):
         metrics.add_metric(name="SecretDetection_held", unit=MetricUnit.Count, value=1)
-        logger.warning("Auto-revoke is off: queued finding kept", extra={"token_type": token_type.name})
-        raise FeatureDisabled(AUTO_REVOKE_FLAG)
+        logger.warning("Auto-revoke is off: queued finding kept", extra={"token_type": token_type.name,
+                                                                         "author": message.author})  # fmt: skip
+        raise FeatureDisabled(kill_switch)
     context = RequestContext(
         now=datetime.now(UTC),
         gitlab_url=os.environ.get("GITLAB_URL", "https://gitlab.example.com"),
         configuration=configuration,
-        caller=SECURITY_BOT_CONTEXT,
+        caller=caller,
     )
     try:
         found, subject = find_by_digest(message.digest, token_type, store, context)
@@ -222,7 +268,7 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
             context,
             store,
             audit=lambda plan: audit_record(
-                caller_user=SECURITY_BOT,
+                caller_user=author,
                 token_type=token_type.name,
                 action=plan.action,
                 entity_id=plan.target.id,
@@ -231,7 +277,7 @@ def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore
                 ip_address=None,
                 target=(plan.target.type, plan.target.id),
                 owner_user_id=plan.owner_user_id,
-                author_class=AUTHOR_CLASS,
+                author_class=author_class,
                 location=message.location,
             ),
             dry_run=False,
