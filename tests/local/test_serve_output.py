@@ -155,6 +155,7 @@ def test_the_functions_logs_and_metrics_go_to_stderr_and_stdout_holds_only_serve
         stdout, stderr = served.stdout.read_text(), served.stderr.read_text()
     own = re.compile(
         r"listening on http://\S+|token revocation API pre-shared token: \S+|incident console: http://\S+/console"
+        r"|GitHub secret scanning signing key: \S+"
     )
     assert [line for line in stdout.splitlines() if not own.fullmatch(line)] == []
     logs = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
