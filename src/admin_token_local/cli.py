@@ -699,8 +699,8 @@ def _revoke_report(args: argparse.Namespace) -> int:
     # Imported here: the other commands do not need rich, nor the layer's registry.
     from rich.console import Console
 
-    from admin_token_local.report_revoker import RevokeError, UsageError, base_url, looks_like_a_token, revoke_report
-    from admin_token_local.scanner_reports import ReportError, read_report
+    from admin_token_client.report_revoker import RevokeError, UsageError, base_url, looks_like_a_token, revoke_report
+    from admin_token_client.scanner_reports import ReportError, read_report
 
     try:
         credential = _gitlab_token(UsageError)
@@ -729,7 +729,7 @@ def _revoke_report(args: argparse.Namespace) -> int:
 
 
 def _confirm(url: str) -> Callable[[int], bool]:
-    from admin_token_local.report_revoker import shown_url
+    from admin_token_client.report_revoker import shown_url
 
     def ask(count: int) -> bool:
         tokens = f"{count} distinct token{'s' if count != 1 else ''}"
@@ -743,8 +743,8 @@ def _confirm(url: str) -> Callable[[int], bool]:
 def _audit(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from admin_token_local.audit_reader import AuditClient, print_events, query, since
-    from admin_token_local.report_revoker import RevokeError, UsageError, base_url
+    from admin_token_client.audit_reader import AuditClient, print_events, query, since
+    from admin_token_client.report_revoker import RevokeError, UsageError, base_url
 
     try:
         credential = _gitlab_token(UsageError)

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from admin_token_local.audit_reader import AuditClient, since
-from admin_token_local.report_revoker import UsageError
+from admin_token_client.audit_reader import AuditClient, since
+from admin_token_client.report_revoker import UsageError
 
 NOW = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
 

@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 from admin_token.digests import token_digest
+from admin_token_client.report_revoker import token_hint
 from admin_token_local.cli import build_parser, main
-from admin_token_local.report_revoker import token_hint
 from tests.support import demo
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -149,7 +149,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[BulkStandIn]:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The back-off pauses, recorded instead of waited."""
     paused: list[float] = []
-    monkeypatch.setattr("admin_token_local.report_revoker.time.sleep", paused.append)
+    monkeypatch.setattr("admin_token_client.report_revoker.time.sleep", paused.append)
     return paused
 
 
@@ -676,7 +676,7 @@ def test_token_hints_are_computed_as_the_bulk_endpoint_computes_them(token: str)
     from admin_token.bulk import token_hint as endpoint_hint
     from admin_token.config import Configuration
     from admin_token.token_types import match_token_type
-    from admin_token_local.report_revoker import known_prefixes
+    from admin_token_client.report_revoker import known_prefixes
 
     # No custom prefix: the client knows only the built-in ones.
     configuration = Configuration({"personal_access_token_prefix": {"default": "", "boolean_type": False}})

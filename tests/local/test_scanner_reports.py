@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from admin_token_local.scanner_reports import GITLAB, GITLEAKS, TRUFFLEHOG, ReportError, read_report
+from admin_token_client.scanner_reports import GITLAB, GITLEAKS, TRUFFLEHOG, ReportError, read_report
 from tests.support import demo
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from admin_token_local.report_revoker import (
+from admin_token_client.report_revoker import (
     _OPENER,
     TIMEOUT_SECONDS,
     RevokeError,

@@ -34,7 +34,7 @@ from rich.table import Table
 from rich.text import Text
 
 from admin_token.digests import token_hint  # the bulk endpoint's own
-from admin_token_local.scanner_reports import GITLEAKS, Finding, Report
+from admin_token_client.scanner_reports import GITLEAKS, Finding, Report
 
 BULK_PATH = "/api/v4/admin/tokens/revoke"
 BATCH_TOKENS = 1000  # the endpoint's limit
