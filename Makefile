@@ -1,5 +1,10 @@
 # One entry point. `make run` and `make test` work on a fresh clone: both create .venv first.
-PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# The suite runs on Lambda's runtime, Python 3.13 (pyenv's, or python3.13 on PATH); where there is
+# none, on the python3.11 that pyproject.toml keeps as its floor (mypy and ruff check the floor).
+PYENV_RUNTIME := $(shell pyenv versions --bare 2>/dev/null | grep -m1 '^3\.13')
+RUNTIME_PYTHON := $(or $(wildcard $(shell pyenv prefix $(PYENV_RUNTIME) 2>/dev/null)/bin/python3.13),$(shell python3.13 -c 'import sys; print(sys.executable)' 2>/dev/null))
+FLOOR_PYTHON := $(shell command -v python3.11 || command -v python3)
+PYTHON ?= $(or $(RUNTIME_PYTHON),$(FLOOR_PYTHON))
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -16,7 +21,6 @@ CHECKOV := $(CHECKOV_VENV)/bin/checkov
 CHECKOV_VERSION := 3.3.30
 # `sam build` needs the runtime's Python (python3.13) on PATH. Under pyenv, select it for that
 # command only; elsewhere a python3.13 on PATH is used as it is.
-PYENV_RUNTIME := $(shell pyenv versions --bare 2>/dev/null | grep -m1 '^3\.13')
 SAM_BUILD_ENV := $(if $(PYENV_RUNTIME),PYENV_VERSION=$(PYENV_RUNTIME))
 
 # The browser tests (tests/e2e/test_console_browser.py) drive the operating system's Chromium:
@@ -55,7 +59,8 @@ run: install
 
 # One worker per core; a test module stays on one worker (module-scoped servers start once).
 test: install browser lint typecheck cfn-lint checkov
-	$(BIN)/pytest -n auto --dist loadfile
+	$(BIN)/pytest -n auto --dist loadfile --cov --cov-report=term --cov-report=json:build/coverage.json
+	$(BIN)/python scripts/coverage_floor.py build/coverage.json
 
 lint: install
 	$(BIN)/ruff check .
@@ -68,7 +73,7 @@ cfn-lint: install
 	$(BIN)/cfn-lint template.yaml
 
 $(CHECKOV): | $(STAMP)
-	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(FLOOR_PYTHON) -m venv $(CHECKOV_VENV)
 	$(UV) pip install --quiet --python $(CHECKOV_VENV)/bin/python checkov==$(CHECKOV_VERSION)
 
 # The IaC scanner security teams run. Any finding fails; each deliberate exception is a skip with
@@ -101,7 +106,7 @@ bench: install
 	$(BIN)/python scripts/bench_drain.py
 
 $(SAM):
-	$(PYTHON) -m venv $(SAM_VENV)
+	$(FLOOR_PYTHON) -m venv $(SAM_VENV)
 	$(SAM_VENV)/bin/python -m pip install --quiet aws-sam-cli
 
 validate: $(SAM)
