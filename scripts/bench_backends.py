@@ -28,7 +28,8 @@ class Backends:
 def local_backends(function_id: str) -> Iterator[Backends]:
     """Tables created from template.yaml (empty), the template's flags served; both stopped on exit."""
     from admin_token_local.appconfig_standin import AppConfigStandIn
-    from admin_token_local.dynamodb_local import EmbeddedDynamoDB, create_tables
+    from admin_token_local.dynamodb_local import create_tables
+    from admin_token_local.moto_server import EmbeddedMotoServer
     from admin_token_local.template import feature_flags_document, function_environment, load_template, table_names
 
     template = load_template(ROOT / "template.yaml")
@@ -42,7 +43,7 @@ def local_backends(function_id: str) -> Iterator[Backends]:
         "POWERTOOLS_LOG_LEVEL": "WARNING",
     }
     os.environ.update(environment)
-    dynamodb = EmbeddedDynamoDB()
+    dynamodb = EmbeddedMotoServer()
     endpoint = dynamodb.start()
     names = table_names(template)
     create_tables(endpoint, template, names)

@@ -2,7 +2,7 @@
 
 Each run starts from freshly seeded tables holding 10,000 live personal access tokens (plus a few
 hundred more for the baseline), an empty queue and a fresh process. In that process the real
-RevokeFunction handler takes one request of 10,000 GitLab-shaped findings (queued as digests by
+IntakeFunction handler takes one request of 10,000 GitLab-shaped findings (queued as digests by
 the real SendMessageBatch code), then the local poller (src/admin_token_local/sqs_poller.py, as
 Lambda's event source mapping: batches of 10, deletes what succeeded) runs the real
 RevocationWorkerFunction until the queue is empty. The figure is how long that drain took, as a
@@ -59,8 +59,8 @@ def child(findings: int, singles: int) -> None:
     from admin_token_local.lambda_runtime import FakeLambdaContext
     from admin_token_local.sqs_local import queue_arn
     from admin_token_local.sqs_poller import poll_once, sqs_event
+    from functions.intake.app import lambda_handler as intake
     from functions.revocation_worker.app import lambda_handler as worker
-    from functions.revoke.app import lambda_handler as revoke
     from tests.support.events import proxy_event
 
     queue_url = os.environ["REVOCATION_QUEUE_URL"]
@@ -81,7 +81,7 @@ def child(findings: int, singles: int) -> None:
     # Both handlers' first calls build their clients and read the secret and the flags: paid here.
     types = proxy_event("GET", headers={"Authorization": pre_shared})
     types["path"] = types["resource"] = types["requestContext"]["resourcePath"] = "/v1/revocable_token_types"
-    assert revoke(types, FakeLambdaContext("RevokeFunction", 1024, 28))["statusCode"] == 200
+    assert intake(types, FakeLambdaContext("IntakeFunction", 1024, 28))["statusCode"] == 200
     assert run_worker(one_message_event("glpat-notABenchToken0000")) == {"batchItemFailures": []}
 
     # Baseline: the worker alone, one token per invocation, no queue.
@@ -98,7 +98,7 @@ def child(findings: int, singles: int) -> None:
     post = proxy_event("POST", body=body, headers={"Authorization": pre_shared})
     post["path"] = post["resource"] = post["requestContext"]["resourcePath"] = "/v1/revoke_tokens"
     started = time.perf_counter()
-    answer = revoke(post, FakeLambdaContext("RevokeFunction", 1024, 28))
+    answer = intake(post, FakeLambdaContext("IntakeFunction", 1024, 28))
     post_seconds = time.perf_counter() - started
     assert answer["statusCode"] == 204, answer
 
@@ -177,7 +177,7 @@ def main() -> None:
     template = load_template(ROOT / "template.yaml")
     seed = parse_seed(_seed(args.findings + args.singles))
     figures: list[dict[str, Any]] = []
-    with local_backends("RevokeFunction") as backends:
+    with local_backends("IntakeFunction") as backends:
         endpoint = backends.dynamodb_endpoint  # moto's server hosts Secrets Manager too
         for run in range(args.runs):
             reset_tables(endpoint, template, backends.table_names)

@@ -102,12 +102,15 @@ def stale_build() -> list[str]:
     return stale
 
 
-FUNCTION_DIRS = {
-    "LookupFunction": "lookup",
-    "RevokeFunction": "revoke",
-    "RevocationWorkerFunction": "revocation_worker",
-    "AuditEventsFunction": "audit_events",
-}
+def _function_dirs() -> dict[str, str]:
+    """Logical id -> directory under functions/, for every function in template.yaml."""
+    from admin_token_local.template import function_handler, function_ids, load_template
+
+    template = load_template(ROOT / "template.yaml")
+    return {function_id: function_handler(template, function_id)[0].name for function_id in function_ids(template)}
+
+
+FUNCTION_DIRS = _function_dirs()
 
 
 def _read_only(path: Path) -> None:

@@ -21,7 +21,7 @@ app = build_resolver()
     TOKEN_PATH,
     summary="Identify a token and describe it",
     description="Matches the token's prefix to its type (first match wins) and answers the entity of that type. "
-    "Checks run in the order of spec §3: the caller, then the body, then the token.",
+    "Checks run in the order docs/contract.md gives: the caller, then the body, then the token.",
     operation_id="lookupToken",
     tags=[TAG],
     security=SECURITY,

@@ -19,18 +19,19 @@ import signal
 import sys
 import threading
 import traceback
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 import yaml
 from botocore.exceptions import BotoCoreError, ClientError
 
 from admin_token_local.appconfig_standin import AppConfigStandIn
-from admin_token_local.dynamodb_local import EmbeddedDynamoDB, create_tables
+from admin_token_local.dynamodb_local import create_tables
 from admin_token_local.gateway import LocalApiGateway
 from admin_token_local.lambda_runtime import LocalFunctions, add_layers_to_path, use_local_aws_credentials
+from admin_token_local.moto_server import EmbeddedMotoServer
 from admin_token_local.template import (
     Template,
     feature_flags_document,
@@ -39,6 +40,7 @@ from admin_token_local.template import (
     load_template,
     table_names,
 )
+from github_alert import DEFAULT_URL, LOCAL_KEY_FILE
 
 if TYPE_CHECKING:
     from admin_token_local.seed import Seed
@@ -52,6 +54,8 @@ APPCONFIG_VARIABLES = ("APPCONFIG_APPLICATION", "APPCONFIG_ENVIRONMENT", "APPCON
 REVOCATION_TOKEN_VARIABLE = "ADMIN_TOKEN_API_REVOCATION_TOKEN"
 # The incident console's page, when the template routes it (ConsoleFunction): `serve` prints its URL.
 CONSOLE_PATH = "/console"
+# Where the functions fetch GitHub's secret scanning keys (template.yaml): the local stand-in's URL.
+GITHUB_KEYS_URL_VARIABLE = "GITHUB_KEYS_URL"
 
 
 class CliError(Exception):
@@ -69,7 +73,22 @@ def _without_values(message: str) -> str:
 
     (Unrecognized arguments never reach here as typed: `main` names only their options.)"""
     message = re.sub(r"invalid choice: '.*?' \(choose from", "invalid choice (choose from", message)
-    return re.sub(r"(invalid [\w ]*?value): '.*'$", r"\1", message)
+    message = re.sub(r"ignored explicit argument '.*'$", "ignored explicit argument (not shown)", message)
+    message = re.sub(r"ambiguous option: (-[^=\s]*)=\S*", r"ambiguous option: \1", message)
+    return _without_tokens(re.sub(r"(invalid [\w ]*?value): '.*'$", r"\1", message))
+
+
+def _without_tokens(message: str) -> str:
+    """An error line without any token it would quote: a value typed as an argument (a path, a
+    URL, a function name) may be one pasted by mistake. A token with a known prefix is cut to
+    its prefix and `…`, and GITLAB_TOKEN's value is never shown."""
+    from admin_token.token_types import REGISTRY  # the layer's registry, only once an error is shown
+
+    prefixes = sorted((prefix for token_type in REGISTRY for prefix in token_type.prefixes), key=len, reverse=True)
+    pattern = "|".join(re.escape(prefix) for prefix in prefixes)
+    message = re.sub(f"({pattern})[^\\s/:@'\"?#&,)]*", "\\1…", message)
+    credential = os.environ.get("GITLAB_TOKEN", "").strip()
+    return message.replace(credential, "…") if len(credential) >= 8 else message
 
 
 def _port(text: str) -> int:
@@ -132,6 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
         "instead of an embedded DynamoDB",
     )
     serve.add_argument(
+        "--github-keys",
+        type=Path,
+        metavar="FILE",
+        help="key document (GitHub's format) the local GitHub meta stand-in publishes; default: a P-256 key "
+        f"generated at start, its private key written to {LOCAL_KEY_FILE} for `github-alert`",
+    )
+    serve.add_argument(
         "--events-log",
         type=Path,
         metavar="FILE",
@@ -144,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
     invoke.add_argument(
         "function",
         metavar="FUNCTION_LOGICAL_ID",
-        help="LookupFunction, RevokeFunction, AuditEventsFunction or RevocationWorkerFunction",
+        help="LookupFunction, RevokeFunction, IntakeFunction, AuditEventsFunction or RevocationWorkerFunction",
     )
     invoke.add_argument(
         "--event",
@@ -155,6 +181,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     invoke.add_argument("--seed", type=Path, metavar="FILE", help="seed file to load (default: the demo data)")
     invoke.add_argument("--feature-flags", type=Path, metavar="FILE", help=flags_help)
+    invoke.add_argument(
+        "--github-keys",
+        type=Path,
+        metavar="FILE",
+        help="key document (GitHub's format) a signed GitHub alert event verifies against "
+        "(default: a key generated for this run, so no alert verifies)",
+    )
     invoke.set_defaults(run=_invoke)
 
     seed = command("seed", "load a seed file into the tables (a local DynamoDB, or AWS)")
@@ -197,9 +230,64 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         metavar="FILE",
         help="also write a JSON array to FILE, one object per finding (duplicates and skipped ones included): "
-        "file, line, token_hint, outcome",
+        "file, line, token_hint, outcome, reason, audit_event_id",
+    )
+    amount = report.add_mutually_exclusive_group()
+    amount.add_argument(
+        "--summary", action="store_true", help="print the summary line and the outcomes only, not every finding"
+    )
+    amount.add_argument(
+        "--quiet", action="store_true", help="print nothing on standard output (errors still go to standard error)"
+    )
+    report.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask before a real run (it asks only when standard input is a terminal)",
     )
     report.set_defaults(run=_revoke_report)
+
+    audit = commands.add_parser(
+        "audit",
+        help="read the audit trail (who revoked what, when) through the service's audit events API",
+        description="Lists the audit events the filters select, newest first, following every page. The "
+        "administrator's token is read from the GITLAB_TOKEN environment variable (read_api is enough). Exit 0 "
+        "when the trail was read, 1 when the service refused or could not be reached, 2 for a usage error.",
+    )
+    audit.add_argument(
+        "--url", required=True, help="the service's base URL, without /api/v4 (e.g. http://127.0.0.1:3000)"
+    )
+    audit.add_argument(
+        "--since", metavar="WHEN", help="only events from then on: 30m, 12h, 7d ago, or an ISO 8601 time or date"
+    )
+    audit.add_argument("--type", metavar="TOKEN_TYPE", help="only this token type, e.g. runner_authentication_token")
+    audit.add_argument("--author", type=int, metavar="ID", help="only events by this author id (-1: the worker)")
+    audit.add_argument("--json", action="store_true", help="print the events as a JSON array, as the API sends them")
+    audit.set_defaults(run=_audit)
+
+    alert = commands.add_parser(
+        "github-alert",
+        help="sign a file of matches as GitHub's secret scanning does and POST it; print GitHub's feedback",
+        description="Signs MATCHES (a JSON array of GitHub secret scanning matches: token, type, url, source) with "
+        "a P-256 key, as GitHub signs partner alerts, POSTs it to BASE_URL/v1/github/secret_scanning and prints "
+        "the feedback answered (token hashes and labels, never a token). Exit 0 when answered 200; 1 when answered "
+        "otherwise or not answered; 2 for a usage error or a file it cannot use.",
+    )
+    alert.add_argument("matches", type=Path, metavar="MATCHES.json", help="the matches to send (GitHub's format)")
+    alert.add_argument("--url", default=DEFAULT_URL, help=f"the API's base URL (default: {DEFAULT_URL}, `serve`'s)")
+    alert.add_argument(
+        "--key",
+        type=Path,
+        default=LOCAL_KEY_FILE,
+        metavar="PEM_FILE",
+        help=f"PEM private key (P-256) to sign with (default: the key `serve` generated, {LOCAL_KEY_FILE})",
+    )
+    alert.add_argument(
+        "--key-id",
+        default=None,
+        metavar="ID",
+        help="the key's identifier in the key document (default: the hex SHA-256 of its public key, as serve's)",
+    )
+    alert.set_defaults(run=_github_alert)
     return parser
 
 
@@ -214,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args)
     except CliError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130
@@ -333,6 +421,8 @@ def local_backends(
     seed_path: Path | None,
     demo: bool,
     dynamodb_endpoint: str | None = None,
+    github_keys: Path | None = None,
+    write_github_key: bool = False,
 ) -> Iterator[tuple[LocalFunctions, Seed | None]]:
     """DynamoDB (embedded unless given) with the template's tables, the AppConfig stand-in, and
     the functions set up to use them; everything stops on exit.
@@ -353,9 +443,9 @@ def local_backends(
     with contextlib.ExitStack() as stack:
         moto_endpoint = None
         if dynamodb_endpoint is None:
-            dynamodb = EmbeddedDynamoDB()
-            dynamodb_endpoint = moto_endpoint = dynamodb.start()
-            stack.callback(dynamodb.stop)
+            moto = EmbeddedMotoServer()  # the tables, and below the queues and secrets
+            dynamodb_endpoint = moto_endpoint = moto.start()
+            stack.callback(moto.stop)
         environment = function_environment(template, ids[0])
         identifiers = [environment.get(name, name) for name in APPCONFIG_VARIABLES]
         appconfig = AppConfigStandIn(document, *identifiers)
@@ -363,6 +453,7 @@ def local_backends(
         stack.callback(appconfig.stop)
         functions.use_endpoints(dynamodb=dynamodb_endpoint, appconfig=appconfig_endpoint)
         functions.revocation = stack.enter_context(_queues_and_secrets(template, functions, moto_endpoint))
+        functions.github = stack.enter_context(_github_meta(functions, github_keys, write_github_key))
         functions.activate(ids[0])
         _write_seed(seed, dynamodb_endpoint, template, names)
         yield functions, seed
@@ -378,13 +469,32 @@ def _queues_and_secrets(
 
     with contextlib.ExitStack() as stack:
         if moto_endpoint is None:
-            moto = EmbeddedDynamoDB()  # moto's server hosts every service: here, only SQS and Secrets Manager
+            moto = EmbeddedMotoServer()  # here it hosts only the queues and secrets
             moto_endpoint = moto.start()
             stack.callback(moto.stop)
         queues = create_queues(moto_endpoint, template)
         secret_values = create_secrets(moto_endpoint, template)
         functions.use_resources(moto_endpoint, queues)
         yield LocalRevocation(moto_endpoint, queues, secret_values)
+
+
+@contextlib.contextmanager
+def _github_meta(functions: LocalFunctions, path: Path | None, write_key: bool) -> Iterator[Any]:
+    """GitHub's meta API stand-in publishing the key document, and the functions pointed at it."""
+    from admin_token_local.github_meta import GitHubMetaStandIn, generated_keys, keys_from_file
+
+    try:
+        keys = keys_from_file(path) if path is not None else generated_keys(Path.cwd() if write_key else None)
+    except OSError as error:
+        raise CliError(f"cannot read GitHub keys file {path}: {_reason(error)}") from None
+    except ValueError as error:
+        raise CliError(str(error)) from None
+    standin = GitHubMetaStandIn(keys.document)
+    functions.override_variable(GITHUB_KEYS_URL_VARIABLE, standin.start())
+    try:
+        yield keys
+    finally:
+        standin.stop()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -425,19 +535,28 @@ def _load_handlers(functions: LocalFunctions) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     stop = threading.Event()
-    with _stop_on_signals(stop):
+    stdout = sys.stdout
+    # Standard output carries serve's own lines only; the functions' logs and metrics go to
+    # stderr, as for `invoke`. Redirected before the layer is first imported: Powertools'
+    # Logger keeps the stream it was created with.
+    with _stop_on_signals(stop), contextlib.redirect_stdout(sys.stderr):
         template_path, template = _template(args)
         flags = _flags(args.feature_flags, template_path, template)
         # Demo data only into a DynamoDB of our own: the tables at an endpoint are the user's.
         demo = args.seed is None and args.dynamodb_endpoint is None
         backends = local_backends(
-            template_path, template, flags, seed_path=args.seed, demo=demo, dynamodb_endpoint=args.dynamodb_endpoint
+            template_path,
+            template,
+            flags,
+            seed_path=args.seed,
+            demo=demo,
+            dynamodb_endpoint=args.dynamodb_endpoint,
+            github_keys=args.github_keys,
+            write_github_key=args.github_keys is None,
         )
-        with (
-            backends as (functions, seed),
-            _announce_revokes(args.events_log, template, functions),
-            _poll_queues(template, functions),
-        ):
+        with backends as (functions, seed), contextlib.ExitStack() as workers:
+            workers.enter_context(_announce_revokes(args.events_log, template, functions))
+            workers.enter_context(_poll_queues(template, functions))
             _load_handlers(functions)
             try:
                 gateway = LocalApiGateway(functions, args.host, args.port)
@@ -445,19 +564,30 @@ def _serve(args: argparse.Namespace) -> int:
                 raise CliError(f"cannot listen on {args.host}:{args.port}: {_reason(error)}") from None
             gateway.start()
             try:
-                print(f"listening on {gateway.url}", flush=True)
+                print(f"listening on {gateway.url}", file=stdout, flush=True)
                 if demo and seed is not None:
-                    _banner(gateway, seed)  # the demo's tokens are public; a user's seed's are not
+                    _banner(gateway, seed, stdout)  # the demo's tokens are public; a user's seed's are not
                 # Fresh at every start, for GitLab's secret_detection_token_revocation_token.
                 for value in functions.revocation.secret_values.values():
-                    print(f"token revocation API pre-shared token: {value}", flush=True)
+                    print(f"token revocation API pre-shared token: {value}", file=stdout, flush=True)
                 if any(route.path == CONSOLE_PATH for route in gateway.routes):
-                    print(f"incident console: {gateway.url}{CONSOLE_PATH}", flush=True)
+                    print(f"incident console: {gateway.url}{CONSOLE_PATH}", file=stdout, flush=True)
+                if functions.github.key_path is not None:
+                    print(f"GitHub secret scanning signing key: {functions.github.key_path}", file=stdout, flush=True)
                 # Event.wait with a timeout lets the signal handlers run promptly on the main thread.
                 while not stop.wait(0.5):
                     pass
             finally:
                 gateway.stop()
+            if threading.current_thread() is threading.main_thread():
+                # Stopped by a signal: once no request or queued finding is in flight and every
+                # event is written, end here. The embedded servers hold nothing to keep, and
+                # their shutdown and the interpreter's teardown of moto's modules take seconds
+                # on a busy machine (serve stops within 2 s).
+                workers.close()
+                for stream in (stdout, sys.stderr):
+                    stream.flush()
+                os._exit(0)
     return 0
 
 
@@ -493,14 +623,14 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
             signal.signal(number, old)
 
 
-def _banner(gateway: LocalApiGateway, seed: Seed) -> None:
+def _banner(gateway: LocalApiGateway, seed: Seed, stdout: TextIO) -> None:
     from admin_token_local.seed import demo_admin_token, demo_runner_token
 
     admin, runner = demo_admin_token(seed), demo_runner_token(seed)
     if admin is None:
-        print("(the seed has no usable administrator token, so no ready-made curl)", flush=True)
+        print("(the seed has no usable administrator token, so no ready-made curl)", file=stdout, flush=True)
         return
-    print(f"demo administrator token: {admin}", flush=True)
+    print(f"demo administrator token: {admin}", file=stdout, flush=True)
     if runner is None:
         return
     base = gateway.url.replace("//0.0.0.0:", "//127.0.0.1:").replace("//[::]:", "//[::1]:")
@@ -510,10 +640,11 @@ def _banner(gateway: LocalApiGateway, seed: Seed) -> None:
     for method, what, status in (("POST", "look up", r"\n%{http_code}\n"), ("DELETE", "revoke", r"%{http_code}\n")):
         route = next((r for r in gateway.routes if r.method == method and "{" not in r.path), None)
         if route is not None:
-            print(f"# {what} the demo runner token:", flush=True)
+            print(f"# {what} the demo runner token:", file=stdout, flush=True)
             print(
                 f"curl -X {method} {shlex.quote(base + route.path)} -H {shlex.quote('PRIVATE-TOKEN: ' + admin)}"
                 f" -H 'Content-Type: application/json' -d {body} -w {shlex.quote(status)}",
+                file=stdout,
                 flush=True,
             )
 
@@ -532,7 +663,9 @@ def _invoke(args: argparse.Namespace) -> int:
     # Like `sam local invoke`: everything the function and its layer write (logs, metrics) goes
     # to stderr, standard output carries only the response. Redirected before the layer is first
     # imported (by the seed loader), since Powertools' Logger keeps the stream it was created with.
-    backends = local_backends(template_path, template, flags, seed_path=args.seed, demo=args.seed is None)
+    backends = local_backends(
+        template_path, template, flags, seed_path=args.seed, demo=args.seed is None, github_keys=args.github_keys
+    )
     with contextlib.redirect_stdout(sys.stderr), backends as (functions, _):
         if pre_shared is not None:
             _use_pre_shared_token(functions.revocation, pre_shared)
@@ -566,15 +699,11 @@ def _revoke_report(args: argparse.Namespace) -> int:
     # Imported here: the other commands do not need rich, nor the layer's registry.
     from rich.console import Console
 
-    from admin_token_local.report_revoker import RevokeError, UsageError, base_url, looks_like_a_token, revoke_report
-    from admin_token_local.scanner_reports import ReportError, read_report
+    from admin_token_client.report_revoker import RevokeError, UsageError, base_url, looks_like_a_token, revoke_report
+    from admin_token_client.scanner_reports import ReportError, read_report
 
     try:
-        credential = os.environ.get("GITLAB_TOKEN", "").strip()
-        if not credential:
-            raise UsageError("set GITLAB_TOKEN to an administrator's personal access token")
-        if not credential.isascii() or not credential.isprintable():
-            raise UsageError("GITLAB_TOKEN holds characters no token has")
+        credential = _gitlab_token(UsageError)
         url = base_url(args.url)
         if any(str(path) == credential or looks_like_a_token(str(path)) for path in args.reports):
             raise UsageError("a REPORT argument looks like a token (not shown), not a file")
@@ -585,15 +714,93 @@ def _revoke_report(args: argparse.Namespace) -> int:
             credential=credential,
             dry_run=args.dry_run,
             output=args.output,
-            console=Console(),
+            console=_stdout_console(Console),
             errors=Console(stderr=True),
+            show="none" if args.quiet else "summary" if args.summary else "all",
+            # Asked on a terminal only: a script (stdin not a terminal) runs unasked, as with --yes.
+            confirm=None if args.dry_run or args.yes or not sys.stdin.isatty() else _confirm(url),
         )
     except (UsageError, ReportError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
+        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
         return 2
     except RevokeError as error:
+        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
+        return 1
+
+
+def _confirm(url: str) -> Callable[[int], bool]:
+    from admin_token_client.report_revoker import shown_url
+
+    def ask(count: int) -> bool:
+        tokens = f"{count} distinct token{'s' if count != 1 else ''}"
+        sys.stderr.write(f"Revoke {tokens} at {shown_url(url)}? This cannot be undone. [y/N] ")
+        sys.stderr.flush()
+        return sys.stdin.readline().strip().lower() in ("y", "yes")
+
+    return ask
+
+
+def _audit(args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from admin_token_client.audit_reader import AuditClient, print_events, query, since
+    from admin_token_client.report_revoker import RevokeError, UsageError, base_url
+
+    try:
+        credential = _gitlab_token(UsageError)
+        url = base_url(args.url)
+        parameters = query(
+            created_after=since(args.since) if args.since is not None else None,
+            token_type=args.type,
+            author_id=args.author,
+        )
+        events = list(AuditClient(url, credential).events(parameters))
+    except UsageError as error:
+        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
+        return 2
+    except RevokeError as error:
+        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
+        return 1
+    print_events(events, _stdout_console(Console), args.json)
+    return 0
+
+
+def _gitlab_token(usage_error: type[Exception]) -> str:
+    credential = os.environ.get("GITLAB_TOKEN", "").strip()
+    if not credential:
+        raise usage_error("set GITLAB_TOKEN to an administrator's personal access token")
+    if not credential.isascii() or not credential.isprintable():
+        raise usage_error("GITLAB_TOKEN holds characters no token has")
+    return credential
+
+
+def _stdout_console(console_class: Any) -> Any:
+    """Standard output's console: piped or redirected, wide enough that no table row is cut
+    across lines (rich assumes 80 columns there), so scripts can read one row per line."""
+    console = console_class()
+    return console if console.is_terminal else console_class(width=240)
+
+
+def _github_alert(args: argparse.Namespace) -> int:
+    from github_alert.client import InputError, SendError, key_identifier, load_private_key, read_matches, send_alert
+
+    try:
+        key = load_private_key(args.key)
+        body = read_matches(args.matches)
+        answer = send_alert(args.url, body, key, args.key_id or key_identifier(key))
+    except InputError as error:
+        print(f"{PROG}: error: {error}", file=sys.stderr)
+        return 2
+    except SendError as error:
         print(f"{PROG}: error: {error}", file=sys.stderr)
         return 1
+    document = answer.json()
+    if answer.status != 200:
+        shown = json.dumps(document) if document is not None else f"{len(answer.body)} bytes, not JSON"
+        print(f"{PROG}: error: answered {answer.status}: {shown}", file=sys.stderr)
+        return 1
+    print(json.dumps(document, indent=2), flush=True)
+    return 0
 
 
 def _seed(args: argparse.Namespace) -> int:

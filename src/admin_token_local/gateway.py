@@ -26,6 +26,11 @@ from admin_token_local.lambda_runtime import LocalFunctions
 from admin_token_local.template import PSEUDO_PARAMETERS, Route, api_routes
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+# An oversized body is read and dropped before its 413, so that a client sending it whole before
+# reading (most do) sees the 413, not a reset. Past this much, the connection is just closed.
+MAX_DRAIN_BYTES = 8 * MAX_BODY_BYTES
+# A client silent this long (mid-request, or idle between keep-alive requests) is disconnected.
+IDLE_SECONDS = 60
 # What API Gateway reports as apiId when `sam local generate-event` makes one up.
 LOCAL_API_ID = "1234567890"
 # The access log names these methods; any other is "(unknown method)": a request line's first
@@ -213,18 +218,55 @@ def _header_value(value: Any) -> str:
     return str(value)
 
 
+def _read_exactly(stream: Any, size: int) -> bytes:
+    """`size` bytes, or ValueError: a body cut short is never handed on as if complete (API
+    Gateway invokes no function with an incomplete body)."""
+    data: bytes = stream.read(size)
+    if len(data) != size:
+        raise ValueError("the body ended early")
+    return data
+
+
 def _read_chunked(stream: Any, limit: int) -> bytes:
+    """The body; BodyTooLargeError once over `limit`, the rest then read and dropped (up to
+    MAX_DRAIN_BYTES) so that the 413 reaches the client."""
     body = b""
+    total = 0
     while True:
-        size = int(stream.readline().split(b";", 1)[0].strip() or b"0", 16)
+        line = stream.readline(1024)
+        if not line.endswith(b"\n"):  # the connection ended (or a size line never ends)
+            raise ValueError("the chunked body ended before its last chunk")
+        size_text = line.split(b";", 1)[0].strip()
+        if not size_text or any(c not in b"0123456789abcdefABCDEF" for c in size_text):
+            raise ValueError("invalid chunk size")
+        size = int(size_text, 16)
         if size == 0:
-            while stream.readline() not in (b"\r\n", b"\n", b""):  # trailers
-                pass
-            return body
-        if len(body) + size > limit:
-            raise BodyTooLargeError
-        body += stream.read(size)
-        stream.readline()
+            while True:  # trailers, up to the empty line that ends the body
+                trailer = stream.readline(8192)
+                if not trailer.endswith(b"\n"):
+                    raise ValueError("the chunked body ended in its trailers")
+                if trailer in (b"\r\n", b"\n"):
+                    if total > limit:
+                        raise BodyTooLargeError
+                    return body
+        total += size
+        if total > limit:
+            if total > MAX_DRAIN_BYTES:
+                raise BodyTooLargeError
+            body = b""
+            _drain(stream, size)
+        else:
+            body += _read_exactly(stream, size)
+        if stream.readline(3) not in (b"\r\n", b"\n"):
+            raise ValueError("a chunk is longer than its size says, or the body ended early")
+
+
+def _drain(stream: Any, size: int) -> None:
+    while size > 0:
+        piece = stream.read(min(size, 65536))
+        if not piece:
+            raise ValueError("the body ended early")
+        size -= len(piece)
 
 
 class LocalApiGateway:
@@ -308,6 +350,7 @@ class LocalApiGateway:
 def _handler_for(gateway: LocalApiGateway) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        timeout = IDLE_SECONDS
         _started: float | None = None
 
         def handle_one_request(self) -> None:
@@ -322,7 +365,7 @@ def _handler_for(gateway: LocalApiGateway) -> type[BaseHTTPRequestHandler]:
             try:
                 body = self._read_body()
             except BodyTooLargeError:
-                self.close_connection = True  # the rest of the body is never read
+                self.close_connection = True
                 self._send(*_gateway_error(413, "RequestTooLargeException", "Request Too Long"))
                 return
             except ValueError:
@@ -348,8 +391,10 @@ def _handler_for(gateway: LocalApiGateway) -> type[BaseHTTPRequestHandler]:
             if length < 0:
                 raise ValueError("negative Content-Length")
             if length > MAX_BODY_BYTES:
+                if length <= MAX_DRAIN_BYTES:
+                    _drain(self.rfile, length)
                 raise BodyTooLargeError
-            return self.rfile.read(length)
+            return _read_exactly(self.rfile, length)
 
         def _send(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
             self.send_response(status)

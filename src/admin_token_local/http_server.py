@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 from http.server import ThreadingHTTPServer
 from typing import Any
 
@@ -29,3 +30,9 @@ class LocalHTTPServer(ThreadingHTTPServer):
         # delayed ACKs can hold each one back by tens of milliseconds.
         connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return connection, address
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that leaves early (or goes silent) is the client's business, not a traceback.
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        super().handle_error(request, client_address)

@@ -146,6 +146,8 @@ class LocalFunctions:
         self._handlers: dict[str, Handler] = {}
         # What `use_resources`' caller set up for the functions (the CLI's queues and secrets).
         self.revocation: Any = None
+        # The key document the local GitHub meta stand-in publishes (the CLI's `LocalGitHubKeys`).
+        self.github: Any = None
         self._lock = threading.RLock()
 
     def use_endpoints(self, *, dynamodb: str | None = None, appconfig: str | None = None) -> None:
@@ -171,6 +173,13 @@ class LocalFunctions:
                 for name, resource in resource_variables(self.template, logical_id).items():
                     if resource in physical:
                         environment[name] = physical[resource]
+
+    def override_variable(self, name: str, value: str) -> None:
+        """Give every function that declares `name` this value instead (a local stand-in's URL, say)."""
+        with self._lock:
+            for environment in self._environments.values():
+                if name in environment:
+                    environment[name] = value
 
     @property
     def function_ids(self) -> list[str]:

@@ -2,11 +2,14 @@
 
 A secret is named by its logical id, which is what a `!Ref` to it resolves to locally (Secrets
 Manager takes a name wherever it takes an ARN). The value is new at every start, as
-`GenerateSecretString` makes one at deployment: never one from a file.
+`GenerateSecretString` makes one at deployment: never one from a file. A secret the template
+declares with neither `GenerateSecretString` nor `SecretString` is created empty, as CloudFormation
+creates it: it has no value until someone stores one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 from typing import Any
 
@@ -22,11 +25,16 @@ def _client(endpoint: str) -> Any:
 
 
 def create_secrets(endpoint: str, template: Template) -> dict[str, str]:
-    """Logical id -> the value generated for it (created, or replaced when it exists)."""
+    """Logical id -> the value generated for it (created, or replaced when it exists); empty secrets
+    are created and left out."""
     client = _client(endpoint)
     values = {}
     for logical_id, resource in template["Resources"].items():
         if not isinstance(resource, dict) or resource.get("Type") != SECRET_TYPE:
+            continue
+        if "GenerateSecretString" not in (resource.get("Properties") or {}):
+            with contextlib.suppress(client.exceptions.ResourceExistsException):
+                client.create_secret(Name=logical_id)
             continue
         value = secrets.token_urlsafe(32)
         try:

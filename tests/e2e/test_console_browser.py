@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Dialog, FilePayload, Page, Request, Route, expect, sync_playwright
 
-from admin_token_local.scanner_reports import read_report
+from admin_token_client.scanner_reports import read_report
 from tests.e2e.conftest import REPO_ROOT, ServeProcess, Server, plaintexts_in, start_serve
 from tests.support import demo
 from tests.support.plaintexts import DEMO_SEED, seed_plaintexts

@@ -113,7 +113,26 @@ def test_invoke_the_token_revocation_api_with_the_pre_shared_token_the_events_se
 
 
 def test_invoke_without_it_the_secret_is_fresh_and_the_events_token_is_refused() -> None:
-    result = invoke("RevokeFunction", "revocable-token-types.json", env={"ADMIN_TOKEN_API_REVOCATION_TOKEN": ""})
+    result = invoke("IntakeFunction", "revocable-token-types.json", env={"ADMIN_TOKEN_API_REVOCATION_TOKEN": ""})
+
+    assert_answers(result, 401, {"message": "401 Unauthorized"})
+
+
+def test_invoke_answers_the_signed_github_alert_with_the_key_document_it_verifies_against() -> None:
+    expected = EXPECTED["github-secret-scanning-alert.json"]
+    assert expected.github_keys is not None
+
+    result = invoke(
+        expected.function, "github-secret-scanning-alert.json", "--github-keys", f"events/{expected.github_keys}"
+    )
+
+    assert_answers(result, expected.status, expected.body)
+    assert "gldt-projectDeployTk4Qz8" not in result.stdout + result.stderr
+
+
+def test_invoke_without_the_key_document_the_github_alert_is_refused() -> None:
+    # The key generated for the run is not the one that signed the event.
+    result = invoke("IntakeFunction", "github-secret-scanning-alert.json")
 
     assert_answers(result, 401, {"message": "401 Unauthorized"})
 

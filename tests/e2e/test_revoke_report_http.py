@@ -160,3 +160,50 @@ def test_with_the_revoke_flag_off_it_says_so_and_changes_nothing(tmp_path: Path)
         assert lookup(serving, demo.ALICE_PAT)[1]["revoked"] is False
     finally:
         serving.stop()
+
+
+def test_the_audit_command_reads_back_the_events_revoke_report_names(
+    seeded_serving: ServeProcess, tmp_path: Path
+) -> None:
+    report = tmp_path / "gitleaks.json"
+    found = [{"Secret": demo.GROUP_RUNNER, "File": "ci/group.toml", "StartLine": 1},
+             {"Secret": demo.FLAGS_CLIENT, "File": "flags.env", "StartLine": 2}]  # fmt: skip
+    report.write_text(json.dumps(found), encoding="utf-8")
+    output = tmp_path / "out.json"
+    environment = {**os.environ, "GITLAB_TOKEN": demo.ADMIN}
+    url = seeded_serving.server.url
+
+    def command(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([str(SCRIPT), *arguments], env=environment, capture_output=True, text=True,
+                              timeout=120, check=False)  # fmt: skip
+
+    revoked = command("revoke-report", str(report), "--url", url, "--output", str(output))
+    assert revoked.returncode == 0, revoked.stderr
+    results = json.loads(output.read_text(encoding="utf-8"))
+    runner_event = results[0]["audit_event_id"]
+    assert isinstance(runner_event, int)
+    assert f"audit event {runner_event}" in revoked.stdout
+
+    # --json: the API's events, filtered by type and author, every page followed
+    listed = command("audit", "--url", url, "--since", "1h", "--type", "runner_authentication_token",
+                     "--author", "1", "--json")  # fmt: skip
+    assert (listed.returncode, listed.stderr) == (0, "")
+    events = json.loads(listed.stdout)
+    assert runner_event in [event["id"] for event in events]
+    assert {event["details"]["token_type"] for event in events} == {"runner_authentication_token"}
+    # The table names the same event
+    table = command("audit", "--url", url, "--since", "1h")
+    assert table.returncode == 0
+    row = next(line for line in table.stdout.splitlines() if str(runner_event) in line)
+    assert "runner_authentication_token" in row
+    assert "deleted" in row
+    # Nothing from the future, and a bad --since is a usage error
+    later = command("audit", "--url", url, "--since", "2999-01-01", "--json")
+    assert (later.returncode, json.loads(later.stdout)) == (0, [])
+    bad = command("audit", "--url", url, "--since", "yesterday")
+    assert (bad.returncode, bad.stderr) == (
+        2,
+        "admin-token-api: error: --since must be a time ago (30m, 12h, 7d) or an ISO 8601 time or date\n",
+    )
+    printed = [revoked.stdout, revoked.stderr, listed.stdout, table.stdout, output.read_text(encoding="utf-8")]
+    assert plaintexts_in(printed, seed_plaintexts()) == []

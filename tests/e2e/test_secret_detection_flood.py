@@ -1,7 +1,7 @@
 """A flood against `serve`: 10,000 findings in one POST are all queued, and serve keeps answering.
 
 moto's SQS once re-derived every queued message's visibility on each send, so a POST this size
-spent its sends' 2 s read timeouts and answered 503 (`sqs_local.use_fast_queues` fixed that). The
+spent its sends' 2 s read timeouts and answered 503 (`moto_speedups` fixed that). The
 drain itself is measured by `make bench` (scripts/bench_drain.py), not here: it takes minutes.
 """
 

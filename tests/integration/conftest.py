@@ -6,6 +6,7 @@ Tables are built from template.yaml and re-seeded with demo/seed.json before eve
 from __future__ import annotations
 
 import copy
+import importlib
 import json
 import os
 from collections.abc import Iterator
@@ -19,10 +20,11 @@ from admin_token.config import reset_configuration_cache
 from admin_token.digests import token_digest
 from admin_token.storage.dynamodb import default_store
 from admin_token_local.appconfig_standin import AppConfigStandIn
-from admin_token_local.dynamodb_local import EmbeddedDynamoDB, reset_tables
+from admin_token_local.dynamodb_local import reset_tables
 from admin_token_local.lambda_runtime import FakeLambdaContext
+from admin_token_local.moto_server import EmbeddedMotoServer
 from admin_token_local.seed import DEMO_SEED_PATH, load_seed_file, write_seed
-from admin_token_local.template import feature_flags_document, table_names
+from admin_token_local.template import feature_flags_document, function_handler, table_names
 from tests.conftest import TEMPLATE
 from tests.support.events import proxy_event
 
@@ -31,7 +33,7 @@ DEFAULT_FLAGS = feature_flags_document(TEMPLATE)
 
 @pytest.fixture(scope="session")
 def dynamodb_endpoint() -> Iterator[str]:
-    server = EmbeddedDynamoDB()
+    server = EmbeddedMotoServer()
     endpoint = server.start()
     os.environ["AWS_ENDPOINT_URL_DYNAMODB"] = endpoint
     yield endpoint
@@ -72,12 +74,9 @@ class ApiResponse:
 
 
 def call(function: str, event: dict[str, Any]) -> ApiResponse:
-    if function == "LookupFunction":
-        from functions.lookup.app import lambda_handler
-    elif function == "AuditEventsFunction":
-        from functions.audit_events.app import lambda_handler
-    else:
-        from functions.revoke.app import lambda_handler
+    """The template's function `function` (a logical id) on `event`, as API Gateway would invoke it."""
+    code, module, handler = function_handler(TEMPLATE, function)
+    lambda_handler = getattr(importlib.import_module(f"functions.{code.name}.{module}"), handler)
     raw = lambda_handler(event, FakeLambdaContext(function, memory_limit_in_mb=512, timeout_seconds=10))
     body = json.loads(raw["body"]) if raw.get("body") else None
     # API Gateway merges both header maps; the last value of a multi-value header wins.

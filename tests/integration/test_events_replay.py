@@ -22,9 +22,11 @@ import pytest
 
 from admin_token.config import reset_configuration_cache
 from admin_token.digests import token_digest
+from admin_token.github_keys import reset_github_keys
 from admin_token.models.audit_queries import encode_cursor
 from admin_token.secret_detection import reset_secret_cache
 from admin_token_local.appconfig_standin import AppConfigStandIn
+from admin_token_local.github_meta import GitHubMetaStandIn
 from admin_token_local.lambda_runtime import FakeLambdaContext
 from tests.integration.conftest import DEFAULT_FLAGS, call
 from tests.support import demo
@@ -103,6 +105,8 @@ class Expected:
     # The Token Revocation API's routes: the revocation queue and the pre-shared token are set up,
     # and these are the message bodies the queue must hold after the event (in any order).
     queued: tuple[dict[str, Any], ...] | None = None
+    # GitHub's alerts: the key document (under events/) the local GitHub meta stand-in publishes.
+    github_keys: str | None = None
 
 
 SHARED_RUNNER_ENTITY = {
@@ -152,6 +156,10 @@ PRE_SHARED_TOKEN = "ReplaceWithYourRevocationTokenSecretValue0000000"
 FOUND_IN = "https://gitlab.example.com/acme/shop/-/blob/5f2c9e1d7b3a6048c1e2f3a4b5c6d7e8f9a0b1c2"
 DEPLOY_TOKEN_FOUND_AT = f"{FOUND_IN}/deploy/.env#L2"
 RUNNER_TOKEN_FOUND_AT = f"{FOUND_IN}/ci/register-runner.sh#L7"
+GITHUB_PATH = "/v1/github/secret_scanning"
+GITHUB_DEPLOY_TOKEN_FOUND_AT = (
+    "https://github.com/acme-oss/shop-deploy/blob/8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d/.env#L4"
+)
 # Spec §4's deploy token entity for the seed's deploy token 1, as GitLab answers a lookup of it.
 PROJECT_DEPLOY_ENTITY = {
     "id": 1,
@@ -457,7 +465,7 @@ EXPECTED: dict[str, Expected] = {
         headers={
             "X-Per-Page": "1",
             # More remain (runner 2's): the same query from where this page ended, on the caller's host.
-            "Link": f"<https://1234567890.execute-api.us-east-1.amazonaws.com/v1{AUDIT_EVENTS_PATH}"
+            "Link": f"<https://1234567890.execute-api.us-east-1.amazonaws.com/prod{AUDIT_EVENTS_PATH}"
             f'?cursor={encode_cursor(AUDIT_IDS[1])}&per_page=1&entity_type=Ci%3A%3ARunner>; rel="next"',
         },
     ),
@@ -486,10 +494,10 @@ EXPECTED: dict[str, Expected] = {
     ),
     # --- GitLab's Token Revocation API (secret-detection.md), sent as Security::TokenRevocationService does
     "revocable-token-types.json": Expected(
-        "RevokeFunction", 200, {"types": REVOCABLE_TOKEN_TYPES}, method="GET", path=TYPES_PATH, queued=()
+        "IntakeFunction", 200, {"types": REVOCABLE_TOKEN_TYPES}, method="GET", path=TYPES_PATH, queued=()
     ),
     "revoke-tokens.json": Expected(
-        "RevokeFunction",
+        "IntakeFunction",
         204,
         None,
         method="POST",
@@ -505,6 +513,39 @@ EXPECTED: dict[str, Expected] = {
                 "location": RUNNER_TOKEN_FOUND_AT,
             },
         ),
+        then=(AfterLookup(PROJECT_DEPLOY, 200, PROJECT_DEPLOY_ENTITY), SHARED_RUNNER_UNTOUCHED),
+    ),
+    # --- GitHub's secret scanning partner alert, signed by the key events/github/ publishes
+    "github-secret-scanning-alert.json": Expected(
+        "IntakeFunction",
+        200,
+        # One entry per distinct token, first seen first: the deploy token is ours and live; the
+        # never-issued glpat- token and the GitHub token are not credentials of ours.
+        [
+            {"token_hash": token_digest(PROJECT_DEPLOY), "token_type": "gitlab_deploy_token", "label": "true_positive"},
+            {
+                "token_hash": token_digest("glpat-neverIssuedTk0Zz9Yy8"),
+                "token_type": "gitlab_personal_access_token",
+                "label": "false_positive",
+            },
+            {
+                "token_hash": token_digest("ghp_aGitHubTokenNotOurs0123456789"),
+                "token_type": "gitlab_personal_access_token",
+                "label": "false_positive",
+            },
+        ],
+        method="POST",
+        path=GITHUB_PATH,
+        # Queued once, with the first match's URL, for the worker to revoke as GitHub Secret Scanning.
+        queued=(
+            {
+                "digest": token_digest(PROJECT_DEPLOY),
+                "token_type": "deploy_token",
+                "location": GITHUB_DEPLOY_TOKEN_FOUND_AT,
+                "author": "github_secret_scanning",
+            },
+        ),
+        github_keys="github/secret-scanning-keys.json",
         then=(AfterLookup(PROJECT_DEPLOY, 200, PROJECT_DEPLOY_ENTITY), SHARED_RUNNER_UNTOUCHED),
     ),
 }
@@ -584,6 +625,8 @@ REQUEST_CONTEXT_KEYS = {
     "resourcePath",
     "httpMethod",
     "apiId",
+    "domainName",
+    "domainPrefix",
     "protocol",
 }
 
@@ -611,6 +654,9 @@ def test_event_file_is_a_complete_rest_proxy_event(name: str) -> None:
 
     assert set(event) == PROXY_EVENT_KEYS
     assert set(event["requestContext"]) == REQUEST_CONTEXT_KEYS
+    # API Gateway names its own domain; the Link header is built from it, never from Host.
+    assert event["requestContext"]["domainName"] == event["headers"]["Host"]
+    assert event["requestContext"]["domainPrefix"] == event["requestContext"]["apiId"]
     assert (event["resource"], event["path"]) == (resource, path)
     assert event["requestContext"]["resourcePath"] == resource
     assert event["requestContext"]["path"] == f"/{event['requestContext']['stage']}{path}"
@@ -643,6 +689,7 @@ def test_request_ids_are_distinct() -> None:
 @pytest.mark.parametrize("name", sorted(EXPECTED))
 def test_replay_event(
     name: str,
+    request: pytest.FixtureRequest,
     tables: dict[str, str],
     appconfig: AppConfigStandIn,
     dynamodb_endpoint: str,
@@ -662,6 +709,13 @@ def test_replay_event(
     revocation = None
     if expected.queued is not None:
         revocation = revocation_api(dynamodb_endpoint, monkeypatch)
+    meta = None
+    if expected.github_keys is not None:
+        meta = GitHubMetaStandIn((EVENTS_DIR / expected.github_keys).read_bytes())
+        monkeypatch.setenv("GITHUB_KEYS_URL", meta.start())
+        reset_github_keys()
+        request.addfinalizer(meta.stop)
+        request.addfinalizer(reset_github_keys)
 
     response = call(expected.function, load_event(name))
 
@@ -759,7 +813,7 @@ def test_the_worker_events_message_is_the_one_the_findings_event_queues(
 ) -> None:
     """revocation-worker-batch.json's good message, byte for byte, is what revoke-tokens.json queues."""
     revocation = revocation_api(dynamodb_endpoint, monkeypatch)
-    assert call("RevokeFunction", load_event("revoke-tokens.json")).status == 204
+    assert call("IntakeFunction", load_event("revoke-tokens.json")).status == 204
     received = revocation.sqs.receive_message(QueueUrl=revocation.queue_url, MaxNumberOfMessages=10)["Messages"]
     [record] = [r for r in load_event("revocation-worker-batch.json")["Records"] if r["messageId"] == GOOD_MESSAGE_ID]
     assert record["body"] in [message["Body"] for message in received]

@@ -1,4 +1,4 @@
-"""GitLab's Token Revocation API through the real RevokeFunction and RevocationWorkerFunction, on moto.
+"""GitLab's Token Revocation API through the real IntakeFunction and RevocationWorkerFunction, on moto.
 
 Requests are shaped as GitLab's `Security::TokenRevocationService` sends them; the worker is run
 as Lambda's event source mapping runs it (tests.support.revocation).

@@ -4,7 +4,7 @@ Hypothesis builds REST v1 proxy events for `POST /v1/revoke_tokens` (GitLab-shap
 at most one broken element, any JSON, any text, base64 bodies good and bad, hostile nesting) and
 for `GET /v1/revocable_token_types` and both paths with every method, under credential headers
 right, wrong, repeated or missing, with arbitrary other headers. Each goes through the real
-RevokeFunction with the queue and the secret in moto (tests.support.revocation).
+IntakeFunction with the queue and the secret in moto (tests.support.revocation).
 
 The answer expected for each is computed here from the contract, in its order (405, then 401,
 413, the flag's 404, 400, else 204), not asked of the service. For every example:
@@ -240,8 +240,8 @@ def sent_tokens(raw: bytes) -> set[str]:
 def send(method: str, path: str, headers: dict[str, str], body: str | None, base64_encoded: bool) -> ApiResponse:
     event = proxy_event(method, raw_body=body, headers=headers, base64_encoded=base64_encoded)
     event["path"] = event["resource"] = event["requestContext"]["resourcePath"] = path
-    event["requestContext"]["path"] = "/v1" + path
-    return call("RevokeFunction", event)
+    event["requestContext"]["path"] = "/prod" + path
+    return call("IntakeFunction", event)
 
 
 def take_queued(revocation: RevocationApi) -> list[dict[str, Any]]:

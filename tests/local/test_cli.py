@@ -25,9 +25,9 @@ import pytest
 import yaml
 
 from admin_token_local.cli import main
-from admin_token_local.dynamodb_local import EmbeddedDynamoDB
+from admin_token_local.moto_server import EmbeddedMotoServer
 from admin_token_local.template import feature_flags_document, load_template
-from tests.local.conftest import REAL_TEMPLATE
+from tests.local.conftest import REAL_TEMPLATE, REPO_ROOT
 
 COMMAND = Path(sys.executable).with_name("admin-token-api")
 DEMO_USERS = len(json.loads((REAL_TEMPLATE.parent / "demo" / "seed.json").read_text())["users"])
@@ -386,7 +386,7 @@ def test_the_template_option_is_accepted_after_the_command(tmp_path: Path, capsy
 def test_seed_creates_missing_tables_and_loads_the_file(
     capsys: pytest.CaptureFixture[str], process_state: None, unique_tables: dict[str, str]
 ) -> None:
-    server = EmbeddedDynamoDB()
+    server = EmbeddedMotoServer()
     endpoint = server.start()
     try:
         demo = REAL_TEMPLATE.parent / "demo" / "seed.json"
@@ -411,3 +411,35 @@ def test_seed_against_an_unreachable_endpoint_is_one_line(
     demo = REAL_TEMPLATE.parent / "demo" / "seed.json"
     assert main(["seed", str(demo), "--dynamodb-endpoint", f"http://127.0.0.1:{closed}"]) != 0
     assert f"127.0.0.1:{closed}" in one_error_line(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--template", PASTED, "serve"],
+        ["--template", f"/tmp/{PASTED}.yaml", "serve"],
+        ["serve", "--seed", PASTED],
+        ["serve", "--feature-flags", PASTED],
+        ["serve", "--dynamodb-endpoint", PASTED, "--seed", "/nonexistent-seed.json"],
+        ["serve", "--host", PASTED, "--port", "0"],
+        ["serve", "--events-log", f"/nonexistent/{PASTED}"],
+        ["invoke", PASTED, "--event", "events/lookup-runner-token.json"],
+        ["invoke", "LookupFunction", "--event", PASTED],
+        ["seed", PASTED],
+        ["seed", "demo/seed.json", "--dynamodb-endpoint", f"http://127.0.0.1:1/{PASTED}"],
+        ["serve", f"--port={PASTED}"],
+        ["revoke-report", f"--dry-run={PASTED}", "r.json", "--url", "http://127.0.0.1:1"],
+        ["revoke-report", f"--dr={PASTED}", "r.json", "--url", "http://127.0.0.1:1"],
+        ["revoke-report", "examples/gitleaks.json", "--url", f"http://127.0.0.1:1/{PASTED}/api/v4"],
+        ["revoke-report", "examples/gitleaks.json", "--url", "http://127.0.0.1:1", "--output", f"/none/{PASTED}"],
+    ],
+)
+def test_no_error_line_echoes_a_value_that_may_be_a_token(
+    argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, process_state: None
+) -> None:
+    monkeypatch.chdir(REPO_ROOT)
+    monkeypatch.setenv("GITLAB_TOKEN", "glpat-theAdministratorsOwn00")
+    assert main(argv) != 0
+    captured = capsys.readouterr()
+    assert "error:" in one_error_line(captured.err)
+    assert "pastedByMistake" not in captured.err + captured.out

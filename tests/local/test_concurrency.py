@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from admin_token_local.appconfig_standin import AppConfigStandIn
-from admin_token_local.dynamodb_local import EmbeddedDynamoDB
+from admin_token_local.moto_server import EmbeddedMotoServer
 from tests.local.serving import TOKEN_PATH, Served, serving
 from tests.support.demo import ADMIN, SHARED_RUNNER
 
@@ -87,7 +87,7 @@ def test_the_appconfig_standin_answers_64_concurrent_sessions() -> None:
 
 
 def test_the_embedded_dynamodb_answers_64_concurrent_requests() -> None:
-    server = EmbeddedDynamoDB()
+    server = EmbeddedMotoServer()
     host, port = server.start().removeprefix("http://").rsplit(":", 1)
     headers = {
         "X-Amz-Target": "DynamoDB_20120810.ListTables",

@@ -1,16 +1,23 @@
-"""The embedded DynamoDB and the template's tables in it."""
+"""The local DynamoDB: the template's tables in it, and what `dynamodb_local` adds to moto's.
+
+Each added behaviour is tested here against what AWS documents for DynamoDB: a transaction's
+isolation, `ClientRequestToken` idempotency, and shard iterators that expire.
+"""
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import boto3
 import pytest
 
-from admin_token_local.dynamodb_local import EmbeddedDynamoDB, create_tables, reset_tables
+from admin_token_local.dynamodb_local import create_tables, reset_tables
+from admin_token_local.moto_server import EmbeddedMotoServer
 from admin_token_local.template import load_template, table_definitions
 from tests.local.conftest import REAL_TEMPLATE
 
@@ -22,7 +29,7 @@ NAMES = {logical_id: f"local-{logical_id}-{SUFFIX}" for logical_id in table_defi
 
 @pytest.fixture(scope="module")
 def endpoint() -> Iterator[str]:
-    server = EmbeddedDynamoDB()
+    server = EmbeddedMotoServer()
     url = server.start()
     yield url
     server.stop()
@@ -152,83 +159,6 @@ def test_a_transaction_whose_conditions_hold_writes_every_item(endpoint: str) ->
         )
 
 
-def _update_in_transaction(client: Any, table: str, digest: str, expression: str, **extra: Any) -> None:
-    client.transact_write_items(
-        TransactItems=[
-            {"Update": {"TableName": table, "Key": {"digest": {"S": digest}}, "UpdateExpression": expression, **extra}}
-        ]
-    )
-
-
-def test_a_plain_set_in_a_transaction_leaves_the_item_update_item_would(endpoint: str) -> None:
-    # Given two equal items: one updated by UpdateItem (moto's own parser), one in a transaction
-    create_tables(endpoint, TEMPLATE, NAMES)
-    client, table = _client(endpoint), NAMES["TokensTable"]
-    for digest in ("set-moto", "set-tx"):
-        client.put_item(TableName=table, Item=_token(digest, 41))
-    expression = "SET #a0 = :v0, #a1 = :v1, version = version + :one"
-    arguments: dict[str, Any] = {
-        "ExpressionAttributeNames": {"#a0": "revoked", "#a1": "note"},
-        "ExpressionAttributeValues": {
-            ":v0": {"BOOL": True},
-            ":v1": {"L": [{"S": "a"}, {"N": "1.5"}]},
-            ":one": {"N": "1"},
-        },
-    }
-
-    # When both get the same SET, the way the service's revoke writes it
-    client.update_item(TableName=table, Key={"digest": {"S": "set-moto"}}, UpdateExpression=expression, **arguments)
-    _update_in_transaction(client, table, "set-tx", expression, **arguments)
-
-    # Then the two items are the same, and the next read (a JSON body moto did not build) agrees
-    def read(digest: str) -> dict[str, Any]:
-        item = client.get_item(TableName=table, Key={"digest": {"S": digest}}, ConsistentRead=True)["Item"]
-        return {name: value for name, value in item.items() if name != "digest"}
-
-    assert read("set-tx") == read("set-moto")
-    assert read("set-tx")["version"] == {"N": "42"}
-    assert read("set-tx")["note"] == {"L": [{"S": "a"}, {"N": "1.5"}]}
-
-
-@pytest.mark.parametrize(
-    ("expression", "extra"),
-    [
-        # the key itself: DynamoDB refuses, and so must the shortcut
-        ("SET digest = :v", {"ExpressionAttributeValues": {":v": {"S": "other"}}}),
-        # adding to a string
-        (
-            "SET #n = #n + :one",
-            {"ExpressionAttributeNames": {"#n": "token_type"}, "ExpressionAttributeValues": {":one": {"N": "1"}}},
-        ),
-        # a value that was never given
-        ("SET #n = :missing", {"ExpressionAttributeNames": {"#n": "token_type"}}),
-    ],
-)
-def test_an_update_the_shortcut_does_not_cover_gets_moto_s_own_refusal(
-    endpoint: str, expression: str, extra: dict[str, Any]
-) -> None:
-    create_tables(endpoint, TEMPLATE, NAMES)
-    client, table = _client(endpoint), NAMES["TokensTable"]
-    client.put_item(TableName=table, Item=_token("refused", 1))
-
-    with pytest.raises(client.exceptions.ClientError):
-        _update_in_transaction(client, table, "refused", expression, **extra)
-
-    item = client.get_item(TableName=table, Key={"digest": {"S": "refused"}}, ConsistentRead=True)["Item"]
-    assert item == _token("refused", 1)
-
-
-def test_binary_attributes_come_back_as_they_went_in(endpoint: str) -> None:
-    # A result holding bytes is one the JSON shortcut must leave to moto's serializer.
-    create_tables(endpoint, TEMPLATE, NAMES)
-    client, table = _client(endpoint), NAMES["TokensTable"]
-    client.put_item(TableName=table, Item={**_token("binary", 1), "blob": {"B": b"\x00\xffbytes"}})
-
-    read = client.batch_get_item(RequestItems={table: {"Keys": [{"digest": {"S": "binary"}}]}})["Responses"][table]
-
-    assert read[0]["blob"] == {"B": b"\x00\xffbytes"}
-
-
 def test_stream_iterators_expire_after_15_minutes_as_on_aws(endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
     # Given the audit table's stream, polled as serve's stream reader polls it: each GetRecords
     # issues a new iterator, and moto used to keep every one (serve grew ~30 MB an hour).
@@ -257,3 +187,180 @@ def test_stream_iterators_expire_after_15_minutes_as_on_aws(endpoint: str, monke
     assert streams.get_records(ShardIterator=iterator)["Records"] == []
     with pytest.raises(streams.exceptions.ExpiredIteratorException):
         streams.get_records(ShardIterator=first)
+
+
+# -- isolation: "transactions are serializable" with every other write --------------------------
+
+
+def test_a_cancelled_transaction_never_undoes_a_write_made_while_it_ran(endpoint: str) -> None:
+    # Given a table with enough items that a transaction takes a while (moto copies the tables
+    # a transaction touches, and puts the copies back when it is cancelled)
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client, table = _client(endpoint), NAMES["TokensTable"]
+    for start in range(0, 150, 25):
+        fillers = [{"PutRequest": {"Item": _token(f"filler-{n}", 1)}} for n in range(start, start + 25)]
+        client.batch_write_item(RequestItems={table: fillers})
+    client.put_item(TableName=table, Item=_token("guarded", 1))
+    stop = threading.Event()
+
+    def cancelled_transactions() -> int:
+        count = 0
+        while not stop.is_set():
+            with pytest.raises(client.exceptions.TransactionCanceledException):
+                client.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": table, "Item": _token("never", 1)}},
+                        {
+                            "ConditionCheck": {
+                                "TableName": table,
+                                "Key": {"digest": {"S": "guarded"}},
+                                "ConditionExpression": "version = :other",
+                                "ExpressionAttributeValues": {":other": {"N": "2"}},
+                            }
+                        },
+                    ]
+                )
+            count += 1
+        return count
+
+    # When other clients write while transactions keep being cancelled
+    with ThreadPoolExecutor(3) as pool:
+        cancelling = [pool.submit(cancelled_transactions) for _ in range(2)]
+        written = [f"written-{n}" for n in range(60)]
+        for digest in written:
+            client.put_item(TableName=table, Item=_token(digest, 1))
+        stop.set()
+        assert all(future.result() > 0 for future in cancelling)
+
+    # Then every acknowledged write is there, and nothing of the cancelled transactions is
+    missing = [
+        digest
+        for digest in written
+        if "Item" not in client.get_item(TableName=table, Key={"digest": {"S": digest}}, ConsistentRead=True)
+    ]
+    assert missing == []
+    assert "Item" not in client.get_item(TableName=table, Key={"digest": {"S": "never"}}, ConsistentRead=True)
+
+
+# -- ClientRequestToken: "multiple identical calls have the same effect as one single call" ------
+
+
+def _count_up(client: Any, table: str, digest: str, token: str, by: str = "1") -> None:
+    """A transaction that is not idempotent by itself: it adds to a counter, without a condition."""
+    client.transact_write_items(
+        ClientRequestToken=token,
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"digest": {"S": digest}},
+                    "UpdateExpression": "SET version = version + :by",
+                    "ExpressionAttributeValues": {":by": {"N": by}},
+                }
+            }
+        ],
+    )
+
+
+def _version(client: Any, table: str, digest: str) -> int:
+    item = client.get_item(TableName=table, Key={"digest": {"S": digest}}, ConsistentRead=True)["Item"]
+    return int(item["version"]["N"])
+
+
+def test_a_transaction_retried_with_its_token_succeeds_without_applying_twice(endpoint: str) -> None:
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client, table = _client(endpoint), NAMES["TokensTable"]
+    client.put_item(TableName=table, Item=_token("counted", 1))
+    token = str(uuid.uuid4())
+
+    _count_up(client, table, "counted", token)
+    _count_up(client, table, "counted", token)  # the retry of a call whose answer was lost
+    _count_up(client, table, "counted", token)
+
+    assert _version(client, table, "counted") == 2
+    _count_up(client, table, "counted", str(uuid.uuid4()))  # another token is another transaction
+    assert _version(client, table, "counted") == 3
+
+
+def test_a_token_reused_with_other_parameters_is_idempotent_parameter_mismatch(endpoint: str) -> None:
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client, table = _client(endpoint), NAMES["TokensTable"]
+    client.put_item(TableName=table, Item=_token("mismatch", 1))
+    token = str(uuid.uuid4())
+    _count_up(client, table, "mismatch", token)
+
+    with pytest.raises(client.exceptions.IdempotentParameterMismatchException):
+        _count_up(client, table, "mismatch", token, by="5")
+
+    assert _version(client, table, "mismatch") == 2
+
+
+def test_a_token_is_a_new_request_10_minutes_after_its_transaction(
+    endpoint: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from admin_token_local.dynamodb_local import ClientRequestTokens
+
+    now = [time.monotonic()]
+    monkeypatch.setattr(ClientRequestTokens, "clock", staticmethod(lambda: now[0]))
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client, table = _client(endpoint), NAMES["TokensTable"]
+    client.put_item(TableName=table, Item=_token("window", 1))
+    token = str(uuid.uuid4())
+    _count_up(client, table, "window", token)
+
+    now[0] += 9 * 60
+    _count_up(client, table, "window", token)
+    assert _version(client, table, "window") == 2
+    now[0] += 61  # 10 minutes and a second after the transaction completed
+    _count_up(client, table, "window", token)
+    assert _version(client, table, "window") == 3
+
+
+def test_a_cancelled_transaction_s_token_runs_again_when_retried(endpoint: str) -> None:
+    # A cancelled transaction changed nothing: its retry with the same token is carried out.
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client, table = _client(endpoint), NAMES["TokensTable"]
+    token = str(uuid.uuid4())
+    put = {"Put": {"TableName": table, "Item": _token("late", 1), "ConditionExpression": "attribute_exists(digest)"}}
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        client.transact_write_items(ClientRequestToken=token, TransactItems=[put])
+    client.put_item(TableName=table, Item=_token("late", 7))
+
+    client.transact_write_items(ClientRequestToken=token, TransactItems=[put])
+
+    assert _version(client, table, "late") == 1
+
+
+# -- DynamoDB Streams ----------------------------------------------------------------------------
+
+
+def test_a_stream_reader_sees_writes_made_after_a_cancelled_transaction(endpoint: str) -> None:
+    # DynamoDB: a cancelled transaction writes nothing to the table or to its stream, and a reader
+    # following the stream goes on reading the records of later writes.
+    create_tables(endpoint, TEMPLATE, NAMES)
+    client, table = _client(endpoint), NAMES["AuditTable"]
+    streams = boto3.client("dynamodbstreams", endpoint_url=endpoint, region_name="us-east-1")
+    (stream,) = streams.list_streams(TableName=table)["Streams"]
+    shard = streams.describe_stream(StreamArn=stream["StreamArn"])["StreamDescription"]["Shards"][0]
+    iterator = streams.get_shard_iterator(
+        StreamArn=stream["StreamArn"], ShardId=shard["ShardId"], ShardIteratorType="LATEST"
+    )["ShardIterator"]
+    audit_id = 10**15 + int(uuid.uuid4().int % 10**9)
+    with pytest.raises(client.exceptions.TransactionCanceledException):
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": {"audit_id": {"N": str(audit_id)}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": {"audit_id": {"N": "1"}},
+                        "ConditionExpression": "attribute_exists(audit_id)",
+                    }
+                },
+            ]
+        )
+
+    client.put_item(TableName=table, Item={"audit_id": {"N": str(audit_id + 1)}})
+
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [record["dynamodb"]["Keys"]["audit_id"]["N"] for record in records] == [str(audit_id + 1)]

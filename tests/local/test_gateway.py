@@ -246,11 +246,26 @@ def test_a_malformed_proxy_response_is_a_502(gateway: LocalApiGateway, response:
     assert json.loads(body) == {"message": "Internal server error"}
 
 
-def test_bodies_over_10_mib_are_refused_unread(gateway: LocalApiGateway) -> None:
-    with socket.create_connection(("127.0.0.1", gateway.port), timeout=10) as sock:
-        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10485761\r\n\r\n")
-        reply = sock.recv(65536)
-    assert reply.startswith(b"HTTP/1.1 413")
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_a_body_over_10_mib_gets_a_413_the_client_sees(
+    gateway: LocalApiGateway, monkeypatch: pytest.MonkeyPatch, chunked: bool
+) -> None:
+    # The body is read (and dropped) before the answer: a client that sends its whole body
+    # before reading, as most do, gets the 413 instead of a connection reset.
+    invoked: list[str] = []
+    monkeypatch.setattr(gateway.functions, "invoke", lambda name, event: invoked.append(name))
+    body = b"a" * (10 * 1024 * 1024 + 1)
+    connection = http.client.HTTPConnection("127.0.0.1", gateway.port, timeout=30)
+    if chunked:
+        connection.request("POST", "/echo", body=iter([body[:1024], body[1024:]]), encode_chunked=True)
+    else:
+        connection.request("POST", "/echo", body=body)
+    response = connection.getresponse()
+    assert response.status == 413
+    assert json.loads(response.read()) == {"message": "Request Too Long"}
+    assert response.getheader("Connection") == "close"
+    connection.close()
+    assert invoked == []
 
 
 def test_a_body_of_exactly_10_mib_is_accepted(gateway: LocalApiGateway) -> None:
@@ -332,3 +347,44 @@ def test_any_method_outside_the_routes_gets_api_gateways_403_json() -> None:
             connection.close()
     finally:
         gateway.stop()
+
+
+def _raw_exchange(gateway: LocalApiGateway, request_bytes: bytes) -> bytes:
+    """Send the bytes, close our sending side (the body ends there), read until the server closes."""
+    with socket.create_connection(("127.0.0.1", gateway.port), timeout=30) as sock:
+        sock.sendall(request_bytes)
+        sock.shutdown(socket.SHUT_WR)
+        reply = b""
+        while chunk := sock.recv(65536):
+            reply += chunk
+    return reply
+
+
+@pytest.mark.parametrize(
+    "request_bytes",
+    [
+        # 14 bytes of a 40-byte Content-Length body: `token=…&dry_run=true` arriving as `token=…`
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 40\r\n\r\ntoken=glrt-abc",
+        # a chunked body without its last (zero-size) chunk
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n",
+        # a chunk shorter than its size says
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n20\r\nhello",
+        # a chunk size that is not hexadecimal
+        b"POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n",
+    ],
+)
+def test_a_body_cut_short_is_a_400_that_closes_and_never_reaches_the_function(
+    gateway: LocalApiGateway, monkeypatch: pytest.MonkeyPatch, request_bytes: bytes
+) -> None:
+    invoked: list[str] = []
+    invoke = gateway.functions.invoke
+    monkeypatch.setattr(gateway.functions, "invoke", lambda name, event: invoked.append(name) or invoke(name, event))
+    reply = _raw_exchange(gateway, request_bytes)
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400"), reply
+    assert b"\r\nConnection: close" in head
+    assert json.loads(body) == {"message": "Invalid request body"}
+    assert invoked == []
+    # The complete request still goes through
+    complete = b"token=glrt-abc&dry_run=true"
+    assert echo(gateway, "POST", "/echo", complete)["event"]["body"] == complete.decode()

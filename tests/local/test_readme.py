@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -62,3 +63,48 @@ def test_the_invoke_example_prints_what_the_readme_shows() -> None:
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout == example.group(2) + "\n"
+
+
+def _sh_blocks() -> list[str]:
+    return [block.split("```", 1)[0] for block in README.split("```sh\n")[1:]]
+
+
+def test_the_readme_s_commands_run_as_typed_on_a_fresh_clone() -> None:
+    # admin-token-api is on PATH only with the venv active: the README types its path.
+    commands = [line for block in _sh_blocks() for line in block.splitlines() if not line.startswith("#")]
+    # The command word, after any VARIABLE=value assignments
+    bare = [line for line in commands if re.match(r"(\w+=\S*\s+)*admin-token-api\s", line.strip())]
+    assert bare == []
+    assert any(".venv/bin/admin-token-api revoke-report" in line for line in commands)
+
+
+def _ids(text: str) -> str:
+    """Audit event ids, times and request ids differ at each run."""
+    text = re.sub(r'("audit_event_id":|"id":)\d+', r"\1<id>", text)
+    text = re.sub(r'"request_id":"[^"]*"', '"request_id":"<id>"', text)
+    return re.sub(r'"created_at":"2026[^"]*"', '"created_at":"<time>"', text)
+
+
+def test_the_second_scenario_prints_what_the_readme_shows_after_the_first(tmp_path: Path) -> None:
+    section = README.split("## The second scenario", 1)[1].split("## ", 1)[0]
+    shown = [line[2:] for line in section.splitlines() if line.startswith("# {") or line.startswith("# [")]
+    admin = "glpat-rootAdminTk2Vn8Qe5Lm3"
+    headline_runner = re.search(r"^RUNNER=(\S+)", _headline(), re.MULTILINE)
+    assert headline_runner is not None
+    runner = "glrt-t3_projectRunnerTk2Gs9Fy"
+    bulk = '{"tokens":["glrt-t3_projectRunnerTk2Gs9Fy","glft-aliceFeedTk5Rt1Kz8Jq","glcbt-runningJobTk4Wq7Ez",' \
+           '"ghp_notAGitLabToken00000"]}'  # fmt: skip
+    auth = {"PRIVATE-TOKEN": admin}
+    printed: list[str] = []
+    with serving(tmp_path / "serve") as served:
+        # On the same server as the headline scenario, after it
+        served.request_raw("DELETE", body=f'{{"token":"{headline_runner.group(1)}"}}', headers=auth)
+        printed.append(served.request_raw("DELETE", body=f'{{"token":"{runner}","dry_run":true}}', headers=auth)[1])
+        printed.append(served.request_raw("POST", "/api/v4/admin/tokens/revoke", body=bulk, headers=auth)[1])
+        printed.append(served.request_raw("POST", body=f'{{"token":"{runner}"}}', headers=auth)[1])
+        path = "/api/v4/audit_events?token_type=runner_authentication_token&per_page=1"
+        status, events = served.request("GET", path, headers=auth)
+        assert status == 200
+        printed.append(json.dumps(events, separators=(",", ":"), ensure_ascii=False))
+        assert served.stop() == 0
+    assert [_ids(line) for line in printed] == [_ids(line) for line in shown]

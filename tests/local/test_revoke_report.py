@@ -12,6 +12,7 @@ import os
 import pty
 import select
 import socket
+import stat
 import subprocess
 import sys
 import threading
@@ -23,8 +24,8 @@ from typing import Any
 import pytest
 
 from admin_token.digests import token_digest
+from admin_token_client.report_revoker import token_hint
 from admin_token_local.cli import build_parser, main
-from admin_token_local.report_revoker import token_hint
 from tests.support import demo
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -118,7 +119,12 @@ class BulkStandIn:
                 self.failures[token] -= 1
                 result.update(outcome="failed", status=503, retryable=True)
             else:
-                result.update(outcome=self.outcomes.get(token, "revoked"), status=204)
+                outcome = self.outcomes.get(token, "revoked")
+                result.update(outcome=outcome, status=204)
+                if outcome in ("revoked", "reset", "deleted", "expired"):
+                    result["audit_event_id"] = 893116783400000 + index
+                elif outcome == "refused":
+                    result.update(status=400, message="Unsupported token type")
             first.setdefault(token, index)
             results.append(result)
         return {"dry_run": body["dry_run"], "summary": {}, "results": results}
@@ -143,7 +149,7 @@ def stand_in(monkeypatch: pytest.MonkeyPatch) -> Iterator[BulkStandIn]:
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The back-off pauses, recorded instead of waited."""
     paused: list[float] = []
-    monkeypatch.setattr("admin_token_local.report_revoker.time.sleep", paused.append)
+    monkeypatch.setattr("admin_token_client.report_revoker.time.sleep", paused.append)
     return paused
 
 
@@ -191,9 +197,12 @@ def test_tokens_are_sent_once_each_in_batches_of_1000_and_unknown_prefixes_never
     # And --output has a result per finding, the duplicates' and the skipped ones' included
     results = json.loads(output.read_text(encoding="utf-8"))
     assert len(results) == 2610
-    assert results[0] == {"file": "f0.txt", "line": 1, "token_hint": "glpat-…0000", "outcome": "revoked"}
-    assert results[2500] == {"file": "f1.txt", "line": 2501, "token_hint": "glpat-…0000", "outcome": "revoked"}
-    assert results[2600] == {"file": "f3.txt", "line": 2601, "token_hint": "ghp_…0000", "outcome": "skipped"}
+    assert results[0] == {"file": "f0.txt", "line": 1, "token_hint": "glpat-…0000", "outcome": "revoked",
+                          "reason": None, "audit_event_id": 893116783400000}  # fmt: skip
+    assert results[2500] == {"file": "f1.txt", "line": 2501, "token_hint": "glpat-…0000", "outcome": "revoked",
+                             "reason": None, "audit_event_id": 893116783400000}  # fmt: skip
+    assert results[2600] == {"file": "f3.txt", "line": 2601, "token_hint": "ghp_…0000", "outcome": "skipped",
+                             "reason": "no GitLab token prefix", "audit_event_id": None}  # fmt: skip
     assert [r["outcome"] for r in results].count("skipped") == 10
     assert out.startswith("2610 findings in 1 report; 2500 distinct tokens sent in 3 batches; 10 findings skipped")
     assert leaked([out, err, output.read_text(encoding="utf-8")], tokens + unknown) == []
@@ -224,7 +233,7 @@ def test_the_examples_give_one_result_per_finding_in_report_order(
     # Each GitLab token once, in the order first found; the GitHub token and the AWS key never
     assert stand_in.sent == [demo.ALICE_PAT, demo.PROJECT_RUNNER, demo.TRIGGER, demo.ALICE_FEED,
                              demo.RUNNING_JOB, demo.ALICE_SESSION, demo.AGENT]  # fmt: skip
-    assert [tuple(r.values()) for r in json.loads(output.read_text(encoding="utf-8"))] == [
+    assert [tuple(r.values())[:4] for r in json.loads(output.read_text(encoding="utf-8"))] == [
         ("deploy/config.yml", 12, "glpat-…7Xe1", "revoked"),
         ("ci/runner/config.toml", 3, "glrt-…s9Fy", "deleted"),
         (".gitlab-ci.yml", 31, "glptt-…a1b2", "expired"),
@@ -247,9 +256,11 @@ def test_the_examples_give_one_result_per_finding_in_report_order(
                        "(no GitLab token prefix)."  # fmt: skip
     counts = {row.split("│")[1].strip(): int(row.split("│")[2]) for row in lines if row.count("│") == 3}
     assert counts == {"revoked": 4, "reset": 1, "deleted": 3, "expired": 1, "skipped": 5, "refused": 1}
-    rows = [[cell.strip() for cell in row.split("│")[1:-1]] for row in lines if row.count("│") == 5]
-    assert rows[:3] == [[".env", "7", "ghp_…0000", "skipped"], [".env", "8", "AKIA…MPLE", "skipped"],
-                        [".gitlab-ci.yml", "31", "glptt-…a1b2", "expired"]]  # fmt: skip
+    rows = [[cell.strip() for cell in row.split("│")[1:-1]] for row in lines if row.count("│") == 6]
+    assert rows[:4] == [[".env", "7", "ghp_…0000", "skipped", "no GitLab token prefix"],
+                        [".env", "8", "AKIA…MPLE", "skipped", "no GitLab token prefix"],
+                        [".gitlab-ci.yml", "31", "glptt-…a1b2", "expired", "audit event 893116783400002"],
+                        ["ci/debug.log", "88", "glcbt-…q7Ez", "refused", "Unsupported token type"]]  # fmt: skip
     assert len(rows) == 15
     assert leaked([out, err, output.read_text(encoding="utf-8")]) == []
 
@@ -454,18 +465,53 @@ def test_an_answer_that_is_not_a_bulk_result_is_one_line_and_exit_1(
     )
 
 
-def test_a_failure_after_some_batches_says_how_far_it_got(
+def test_a_failure_after_some_batches_says_how_far_it_got_and_keeps_the_partial_results(
     stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     # The first batch is answered; the second is refused
     stand_in.statuses = [None, (401, {"message": "401 Unauthorized"})]
     tokens = [f"glpat-reportToken{number:05d}" for number in range(1500)]
-    status, out, err = run(capsys, str(gitleaks(tmp_path / "r.json", tokens)), "--url", stand_in.url)
-    assert (status, out) == (1, "")
+    output = tmp_path / "out.json"
+    report = gitleaks(tmp_path / "r.json", tokens)
+    status, out, err = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+    assert status == 1
     assert err == (
         "admin-token-api: error: the service did not accept GITLAB_TOKEN (HTTP 401): unknown, revoked or expired; "
         "1000 of 1500 tokens were answered before that: run the same command again to finish\n"
     )
+    # What was answered is shown and kept; the rest says it was not
+    outcomes = [r["outcome"] for r in json.loads(output.read_text(encoding="utf-8"))]
+    assert outcomes == ["revoked"] * 1000 + ["unanswered"] * 500
+    assert "│ unanswered" in out
+    assert leaked([out, err, output.read_text(encoding="utf-8")], tokens) == []
+
+
+def test_the_administrator_s_own_token_in_a_report_is_revoked_last_and_alone(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Once GITLAB_TOKEN is revoked, every later request is a 401: it must come last
+    original = stand_in.results
+
+    def results(body: dict[str, Any]) -> dict[str, Any]:
+        if any(request["tokens"] == [ADMIN] for request in stand_in.requests[:-1]):
+            raise AssertionError("a request after GITLAB_TOKEN was revoked")
+        return original(body)
+
+    stand_in.results = results  # type: ignore[method-assign]
+    tokens = [f"glpat-reportToken{number:05d}" for number in range(1200)]
+    output = tmp_path / "out.json"
+    report = gitleaks(tmp_path / "r.json", [tokens[0], ADMIN, *tokens[1:]])
+    status, out, err = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+    assert status == 0
+    assert [request["tokens"] for request in stand_in.requests][-1] == [ADMIN]
+    assert [len(request["tokens"]) for request in stand_in.requests] == [1000, 200, 1]
+    assert out.startswith("1201 findings in 1 report; 1201 distinct tokens sent in 3 batches;")
+    assert err == (
+        "admin-token-api: GITLAB_TOKEN itself is in the reports: it was revoked last, on its own; "
+        "set a new administrator token before the next run\n"
+    )
+    assert json.loads(output.read_text(encoding="utf-8"))[1]["outcome"] == "revoked"
+    assert leaked([out, err, output.read_text(encoding="utf-8")], [ADMIN, *tokens]) == []
 
 
 def test_a_service_that_cannot_be_reached_is_one_line_and_exit_1(
@@ -539,15 +585,33 @@ def test_an_unreadable_or_unrecognised_report_is_a_usage_error_naming_it(
     assert stand_in.requests == []  # no report is sent while another cannot be read
 
 
-def test_a_redacted_report_is_said_so_and_its_findings_skipped(
+def test_redacted_findings_are_said_so_and_fail_the_run(
     stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
-    report = gitleaks(tmp_path / "r.json", ["REDACTED", "REDACTED", demo.AGENT])
+    report = gitleaks(tmp_path / "r.json", ["REDACTED", "glpat-ab...", demo.AGENT])
     status, out, err = run(capsys, str(report), "--url", stand_in.url)
-    assert status == 0
+    # They may be live tokens: not settled
+    assert status == 1
     assert stand_in.sent == [demo.AGENT]
-    assert err == f"warning: 2 findings in {report} without the secret (a redacted report?): skipped\n"
-    assert "2 findings skipped" in out
+    assert err == (
+        f"admin-token-api: 2 findings in {report} are redacted (gitleaks --redact): their secrets are not in the "
+        "report, so they were not sent\n"
+    )
+    assert out.startswith("3 findings in 1 report; 1 distinct token sent in 1 batch; 2 findings redacted")
+    assert "│ redacted" in out
+
+
+def test_a_fully_redacted_report_exits_1_saying_so_not_blaming_prefixes(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report = gitleaks(tmp_path / "r.json", ["REDACTED", "REDACTED"])
+    status, out, err = run(capsys, str(report), "--url", stand_in.url)
+    assert (status, stand_in.requests) == (1, [])
+    assert err == (
+        f"admin-token-api: every finding in {report} is redacted (gitleaks --redact): it holds no secret to revoke; "
+        "scan again without --redact\n"
+    )
+    assert "(no GitLab token prefix)" not in out
 
 
 # -- the terminal ---------------------------------------------------------------------------------
@@ -612,7 +676,7 @@ def test_token_hints_are_computed_as_the_bulk_endpoint_computes_them(token: str)
     from admin_token.bulk import token_hint as endpoint_hint
     from admin_token.config import Configuration
     from admin_token.token_types import match_token_type
-    from admin_token_local.report_revoker import known_prefixes
+    from admin_token_client.report_revoker import known_prefixes
 
     # No custom prefix: the client knows only the built-in ones.
     configuration = Configuration({"personal_access_token_prefix": {"default": "", "boolean_type": False}})
@@ -632,3 +696,171 @@ def test_every_argument_of_the_command_has_help(capsys: pytest.CaptureFixture[st
     subcommands = next(a for a in parser._actions if a.dest == "command")
     revoke = subcommands.choices["revoke-report"]  # type: ignore[index]
     assert [a.dest for a in revoke._actions if not a.help] == []
+
+
+# -- secrets as reports hold them -----------------------------------------------------------------
+
+
+def test_surrounding_whitespace_is_stripped_and_a_prefix_inside_other_text_exits_1(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    report = gitleaks(tmp_path / "r.json", [demo.AGENT + "\n", " " + demo.ALICE_PAT, f"RUNNER={demo.PROJECT_RUNNER}"])
+    output = tmp_path / "out.json"
+    status, out, err = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+    # The first two are sent as the tokens they are; the third is not a token alone: not sent
+    assert stand_in.sent == [demo.AGENT, demo.ALICE_PAT]
+    assert [r["outcome"] for r in json.loads(output.read_text(encoding="utf-8"))] == ["revoked", "revoked", "not_sent"]
+    assert status == 1
+    assert err == (
+        "admin-token-api: 1 finding holds a GitLab token prefix after other text: not sent, and it may be a live "
+        "token: revoke it by hand\n"
+    )
+    assert leaked([out, err, output.read_text(encoding="utf-8")]) == []
+
+
+# -- --output -------------------------------------------------------------------------------------
+
+
+def test_an_output_directory_is_refused_before_anything_is_sent(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    status, out, err = run(capsys, REPORTS[0], "--url", stand_in.url, "--output", str(tmp_path))
+    assert (status, out, err) == (2, "", f"admin-token-api: error: cannot write --output {tmp_path}: is a directory\n")
+    assert stand_in.requests == []
+
+
+def test_an_output_that_is_not_a_regular_file_is_written_in_place_never_replaced(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # A FIFO stands for any such file (/dev/stdout, a device): replaced by a regular file, a
+    # device run as root (/dev/full, /dev/null) would be gone.
+    fifo = tmp_path / "results.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        status, _, err = run(capsys, REPORTS[0], "--url", stand_in.url, "--output", str(fifo))
+        assert (status, err) == (0, "")
+        assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+        written = b""
+        while chunk := os.read(reader, 65536):
+            written += chunk
+    finally:
+        os.close(reader)
+    assert json.loads(written)[0]["outcome"] == "revoked"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["results.fifo"]  # no temporary file left
+
+
+def test_what_a_report_holds_never_drives_the_terminal_nor_leaks_from_its_file_field(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    escape = "\x1b]0;pwned\x07\x1b[2J\x9b31m"
+    findings = [
+        {"Secret": f"glpat-{escape}tail{escape}", "File": f"src/{escape}.py", "StartLine": 1},
+        {"Secret": f"{escape}ghp_x{escape}", "File": "a.txt", "StartLine": 2},
+        # A URL with a token in it, as trufflehog and git remotes write it
+        {"Secret": demo.AGENT, "File": f"https://oauth2:{demo.ALICE_PAT}@gitlab.example/x.git", "StartLine": 3},
+        {"Secret": demo.TRIGGER, "File": f"logs/{demo.PROJECT_RUNNER}.log", "StartLine": 4},
+    ]
+    report = tmp_path / "r.json"
+    report.write_text(json.dumps(findings), encoding="utf-8")
+    output = tmp_path / "out.json"
+    status, out, err = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+    written = output.read_text(encoding="utf-8")
+    for text in (out, err, written):
+        assert not any(character in text for character in "\x1b\x07\x9b")
+    assert leaked([out, err, written], [demo.ALICE_PAT, demo.PROJECT_RUNNER, demo.AGENT, demo.TRIGGER]) == []
+    files = [r["file"] for r in json.loads(written)]
+    # Up to a character no token has: a dot may be one (routable tokens have them)
+    assert files[2:] == ["https://oauth2:glpat-…@gitlab.example/x.git", "logs/glrt-…"]
+    assert status == 0
+
+
+def test_a_secret_that_is_not_text_or_is_too_long_to_send_is_invalid_and_the_rest_goes_on(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    surrogate = "glpat-lone\ud800surrogate0"
+    huge = "glpat-" + "x" * 300_000
+    report = tmp_path / "r.json"
+    # json.dumps escapes the lone surrogate, as a report may hold it
+    report.write_text(json.dumps([{"Secret": s, "File": "f", "StartLine": 1} for s in (surrogate, huge, demo.AGENT)]))
+    output = tmp_path / "out.json"
+    status, out, _ = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+    assert stand_in.sent == [demo.AGENT]
+    assert [r["outcome"] for r in json.loads(output.read_text(encoding="utf-8"))] == ["invalid", "invalid", "revoked"]
+    assert status == 1
+    assert "│ invalid" in out
+
+
+def test_a_report_that_is_not_a_regular_file_is_refused_not_waited_on(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)  # no writer: opening it to read would wait forever
+    status, out, err = run(capsys, str(fifo), "--url", stand_in.url)
+    assert (status, out) == (2, "")
+    assert err == f"admin-token-api: error: cannot read report {fifo}: not a regular file (save the report first)\n"
+    assert stand_in.requests == []
+
+
+# -- for people using it --------------------------------------------------------------------------
+
+
+def test_summary_and_quiet_print_less_and_change_nothing_else(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    output = tmp_path / "out.json"
+    status, out, err = run(capsys, *REPORTS, "--url", stand_in.url, "--summary", "--output", str(output))
+    assert (status, err) == (0, "")
+    assert out.startswith("15 findings in 3 reports;")
+    assert "Outcomes" in out
+    assert "Findings" not in out
+    status, out, err = run(capsys, *REPORTS, "--url", stand_in.url, "--quiet", "--output", str(output))
+    assert (status, out, err) == (0, "", "")
+    assert len(json.loads(output.read_text(encoding="utf-8"))) == 15
+    assert len(stand_in.requests) == 2
+    status, _, err = run(capsys, *REPORTS, "--url", stand_in.url, "--quiet", "--summary")
+    assert status == 2
+    assert "not allowed with argument" in err
+
+
+def _on_a_terminal(arguments: list[str], answer: bytes) -> tuple[int, str]:
+    """The command with standard input and error on a pseudo-terminal, `answer` typed."""
+    controller, terminal = pty.openpty()
+    environment = {**os.environ, "GITLAB_TOKEN": ADMIN, "TERM": "dumb"}
+    process = subprocess.Popen(
+        [str(COMMAND), "revoke-report", *arguments], stdin=terminal, stderr=terminal,
+        stdout=subprocess.DEVNULL, env=environment,
+    )  # fmt: skip
+    os.close(terminal)
+    shown = b""
+    while True:
+        ready, _, _ = select.select([controller], [], [], 60)
+        assert ready, "the command wrote nothing to its terminal for 60 s"
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+        if b"[y/N]" in shown and answer:
+            os.write(controller, answer)
+            answer = b""
+    status = process.wait(timeout=60)
+    os.close(controller)
+    return status, shown.decode(errors="replace")
+
+
+def test_a_real_run_on_a_terminal_asks_first(stand_in: BulkStandIn) -> None:
+    status, screen = _on_a_terminal([REPORTS[0], "--url", stand_in.url], b"n\n")
+    assert f"Revoke 3 distinct tokens at {stand_in.url}? This cannot be undone. [y/N]" in screen
+    assert "not confirmed: nothing was sent" in screen
+    assert (status, stand_in.requests) == (1, [])
+    status, _ = _on_a_terminal([REPORTS[0], "--url", stand_in.url], b"y\n")
+    assert (status, len(stand_in.requests)) == (0, 1)
+    # --yes, and a dry run, do not ask
+    for extra in ("--yes", "--dry-run"):
+        status, screen = _on_a_terminal([REPORTS[0], "--url", stand_in.url, extra], b"")
+        assert "[y/N]" not in screen
+        assert status == 0
+    assert len(stand_in.requests) == 3

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from admin_token_local.scanner_reports import GITLAB, GITLEAKS, TRUFFLEHOG, ReportError, read_report
+from admin_token_client.scanner_reports import GITLAB, GITLEAKS, TRUFFLEHOG, ReportError, read_report
 from tests.support import demo
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -124,7 +124,6 @@ def test_a_gitlab_report_of_another_scan_is_refused_by_name(tmp_path: Path) -> N
         "not json at all",
         '[{"RuleID": "no secret key"}]',
         '{"vulnerabilities": [{"category": "sast", "raw_source_code_extract": "x"}]}',
-        '{"Raw": "glpat-x"}\nnot json\n',
         "42",
     ],
 )
@@ -150,3 +149,40 @@ def test_an_unreadable_report_says_why(tmp_path: Path) -> None:
 def test_no_secret_is_in_a_finding_s_repr() -> None:
     report = read_report(EXAMPLES / "gitleaks.json")
     assert demo.ALICE_PAT not in repr(report)
+
+
+def test_a_detect_secrets_baseline_is_refused_saying_it_holds_hashes(tmp_path: Path) -> None:
+    baseline = {
+        "version": "1.5.0",
+        "plugins_used": [{"name": "GitLabTokenDetector"}],
+        "filters_used": [],
+        "results": {"app.py": [{"type": "GitLab Token", "filename": "app.py", "hashed_secret": "0" * 40,
+                                "is_verified": False, "line_number": 3}]},
+        "generated_at": "2026-12-01T00:00:00Z",
+    }  # fmt: skip
+    path = tmp_path / ".secrets.baseline"
+    path.write_text(json.dumps(baseline), encoding="utf-8")
+    with pytest.raises(ReportError) as raised:
+        read_report(path)
+    assert str(raised.value) == (
+        f"{path} is a detect-secrets baseline: it holds hashes of the secrets, not the secrets, so there is "
+        "nothing in it to revoke (run gitleaks or trufflehog for a report with the secrets)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "where"),
+    [
+        ('[{"Secret": "glpat-x", "File": "a", "StartLine": 1},\n {"Secret": "glp', "line 2, column 13: unterminated"),
+        ('{"vulnerabilities": [', "line 1, column 22: expecting value: the report ends there (cut short?)"),
+        ('{"Raw": "glpat-x", "SourceMetadata": {}}\n{"Raw": "glpat-y", "Sour', "line 2, column 20"),
+        ('{"Raw": "glpat-x"}\nnot json\n', "line 2, column 1: expecting value"),
+    ],
+)
+def test_a_truncated_json_report_says_where_it_breaks(content: str, where: str, tmp_path: Path) -> None:
+    path = tmp_path / "report.json"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(ReportError) as raised:
+        read_report(path)
+    assert str(raised.value).startswith(f"{path} is not valid JSON at {where}")
+    assert "glpat" not in str(raised.value)

@@ -13,7 +13,7 @@ from typing import Any
 import boto3
 import pytest
 
-from admin_token_local.dynamodb_local import EmbeddedDynamoDB
+from admin_token_local.moto_server import EmbeddedMotoServer
 from tests.local.serving import COMMAND, REPO_ROOT, serving
 from tests.support.demo import ADMIN, SHARED_RUNNER
 
@@ -107,7 +107,7 @@ def test_seeded_timestamps_are_stored_with_their_offset(dynamodb: tuple[str, dic
 @pytest.fixture
 def dynamodb() -> Iterator[tuple[str, dict[str, str]]]:
     """A DynamoDB outside `serve`, and table names of this test's own."""
-    server = EmbeddedDynamoDB()
+    server = EmbeddedMotoServer()
     endpoint = server.start()
     suffix = uuid.uuid4().hex[:8]
     names = {

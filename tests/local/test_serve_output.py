@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import socket
+import struct
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,38 @@ def test_the_demo_banner_shows_the_status_of_each_curl(tmp_path: Path) -> None:
     curls = [line for line in stdout.splitlines() if line.startswith("curl ")]
     assert len(curls) == 2, len(curls)
     assert all(line.endswith("%{http_code}\\n'") for line in curls), "a curl line does not print the status"
+
+
+def test_the_functions_logs_and_metrics_go_to_stderr_and_stdout_holds_only_serve_s_own_lines(
+    seed_file: Path, tmp_path: Path
+) -> None:
+    with serving(tmp_path / "serve", "--seed", str(seed_file)) as served:
+        _send_tokens_everywhere(served)
+        assert served.stop() == 0
+        stdout, stderr = served.stdout.read_text(), served.stderr.read_text()
+    own = re.compile(
+        r"listening on http://\S+|token revocation API pre-shared token: \S+|incident console: http://\S+/console"
+        r"|GitHub secret scanning signing key: \S+"
+    )
+    assert [line for line in stdout.splitlines() if not own.fullmatch(line)] == []
+    logs = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert any(log.get("message") == "Token identified" for log in logs)  # a function's JSON log
+    assert any("_aws" in log for log in logs)  # and its EMF metrics
+
+
+def test_a_client_that_leaves_before_its_answer_prints_no_traceback(seed_file: Path, tmp_path: Path) -> None:
+    request = f"POST {TOKEN_PATH} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+    body = json.dumps({"token": RUNNER})
+    raw = f"{request}PRIVATE-TOKEN: {ADMIN}\r\nContent-Length: {len(body)}\r\n\r\n{body}".encode()
+    with serving(tmp_path / "serve", "--seed", str(seed_file)) as served:
+        for _ in range(5):
+            sock = socket.create_connection(served.address, timeout=30)
+            sock.sendall(raw)
+            # Closed with a reset, before the answer: writing the answer fails on the server.
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+        assert served.request("POST", body={"token": RUNNER}, headers={"PRIVATE-TOKEN": ADMIN})[0] == 200
+        assert served.stop() == 0
+        stderr = served.stderr.read_text()
+    assert "Traceback" not in stderr
+    assert "Exception occurred" not in stderr

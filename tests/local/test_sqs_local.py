@@ -1,7 +1,7 @@
 """The embedded moto's SQS, as the local queue: what a sender, a poller and an operator see.
 
-`sqs_local.use_fast_queues` replaces parts of moto's SQS that grew with the queue's depth; these
-tests pin that every answer is still SQS's: counts, named attributes, visibility, deletion.
+With `moto_speedups` installed (as `serve` has them): every answer is still SQS's: counts, named
+attributes, visibility, deletion. tests/local/test_moto_speedups.py compares them with moto's own.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from typing import Any
 import boto3
 import pytest
 
-from admin_token_local.dynamodb_local import EmbeddedDynamoDB
+from admin_token_local.moto_server import EmbeddedMotoServer
 
 
 @pytest.fixture(scope="module")
 def sqs() -> Iterator[Any]:
-    server = EmbeddedDynamoDB()  # one moto server hosts the local tables, queues and secret
+    server = EmbeddedMotoServer()  # one moto server hosts the local tables, queues and secret
     url = server.start()
     yield boto3.client("sqs", endpoint_url=url, region_name="us-east-1")
     server.stop()

@@ -54,14 +54,15 @@ def test_a_file_without_resources_is_rejected(tmp_path: Path) -> None:
 
 
 def test_policies_keep_their_getatt_references() -> None:
-    statements = TEMPLATE["Resources"]["LookupFunction"]["Properties"]["Policies"][0]["Statement"]
-    assert {"Fn::GetAtt": ["TokensTable", "Arn"]} in statements[0]["Resource"]
+    document = TEMPLATE["Resources"]["ReadTokensAndOwnersPolicy"]["Properties"]["PolicyDocument"]
+    assert {"Fn::GetAtt": ["TokensTable", "Arn"]} in document["Statement"][0]["Resource"]
 
 
 def test_function_ids() -> None:
     assert function_ids(TEMPLATE) == [
         "LookupFunction",
         "RevokeFunction",
+        "IntakeFunction",
         "RevocationWorkerFunction",
         "AuditEventsFunction",
         "ConsoleFunction",
@@ -159,6 +160,7 @@ def test_function_environment_of_an_unknown_function_fails() -> None:
 def test_function_handler() -> None:
     assert function_handler(TEMPLATE, "LookupFunction") == (REPO_ROOT / "functions/lookup", "app", "lambda_handler")
     assert function_handler(TEMPLATE, "RevokeFunction") == (REPO_ROOT / "functions/revoke", "app", "lambda_handler")
+    assert function_handler(TEMPLATE, "IntakeFunction") == (REPO_ROOT / "functions/intake", "app", "lambda_handler")
 
 
 def test_layer_dirs_resolve_the_global_layer() -> None:
@@ -167,19 +169,21 @@ def test_layer_dirs_resolve_the_global_layer() -> None:
 
 def test_api_routes() -> None:
     assert api_routes(TEMPLATE) == [
-        Route("POST", "/api/v4/admin/token", "LookupFunction", "/api/v4/admin/token", "v1"),
-        Route("GET", "/v1/revocable_token_types", "RevokeFunction", "/v1/revocable_token_types", "v1"),
-        Route("POST", "/v1/revoke_tokens", "RevokeFunction", "/v1/revoke_tokens", "v1"),
-        Route("ANY", "/v1/revocable_token_types", "RevokeFunction", "/v1/revocable_token_types", "v1"),
-        Route("ANY", "/v1/revoke_tokens", "RevokeFunction", "/v1/revoke_tokens", "v1"),
-        Route("DELETE", "/api/v4/admin/token", "RevokeFunction", "/api/v4/admin/token", "v1"),
-        Route("POST", "/api/v4/admin/tokens/revoke", "RevokeFunction", "/api/v4/admin/tokens/revoke", "v1"),
-        Route("GET", "/api/v4/audit_events", "AuditEventsFunction", "/api/v4/audit_events", "v1"),
-        Route("GET", "/api/v4/audit_events/{id}", "AuditEventsFunction", "/api/v4/audit_events/{id}", "v1"),
-        Route("GET", "/", "ConsoleFunction", "/", "v1"),
-        Route("GET", "/api/v4/admin/openapi.json", "ConsoleFunction", "/api/v4/admin/openapi.json", "v1"),
-        Route("GET", "/console", "ConsoleFunction", "/console", "v1"),
-        Route("GET", "/console/{asset}", "ConsoleFunction", "/console/{asset}", "v1"),
+        Route("POST", "/api/v4/admin/token", "LookupFunction", "/api/v4/admin/token", "prod"),
+        Route("DELETE", "/api/v4/admin/token", "RevokeFunction", "/api/v4/admin/token", "prod"),
+        Route("POST", "/api/v4/admin/tokens/revoke", "RevokeFunction", "/api/v4/admin/tokens/revoke", "prod"),
+        Route("GET", "/v1/revocable_token_types", "IntakeFunction", "/v1/revocable_token_types", "prod"),
+        Route("POST", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "prod"),
+        Route("ANY", "/v1/revocable_token_types", "IntakeFunction", "/v1/revocable_token_types", "prod"),
+        Route("ANY", "/v1/revoke_tokens", "IntakeFunction", "/v1/revoke_tokens", "prod"),
+        Route("POST", "/v1/github/secret_scanning", "IntakeFunction", "/v1/github/secret_scanning", "prod"),
+        Route("ANY", "/v1/github/secret_scanning", "IntakeFunction", "/v1/github/secret_scanning", "prod"),
+        Route("GET", "/api/v4/audit_events", "AuditEventsFunction", "/api/v4/audit_events", "prod"),
+        Route("GET", "/api/v4/audit_events/{id}", "AuditEventsFunction", "/api/v4/audit_events/{id}", "prod"),
+        Route("GET", "/", "ConsoleFunction", "/", "prod"),
+        Route("GET", "/api/v4/admin/openapi.json", "ConsoleFunction", "/api/v4/admin/openapi.json", "prod"),
+        Route("GET", "/console", "ConsoleFunction", "/console", "prod"),
+        Route("GET", "/console/{asset}", "ConsoleFunction", "/console/{asset}", "prod"),
     ]
 
 
@@ -192,6 +196,7 @@ def test_feature_flags_document() -> None:
         "token_api_expire_pipeline_triggers",
         "admin_mode",
         "secret_detection_auto_revoke",
+        "github_secret_scanning_auto_revoke",
         "personal_access_token_prefix",
     }
 

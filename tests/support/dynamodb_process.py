@@ -13,8 +13,8 @@ from contextlib import contextmanager
 
 _SERVE = (
     "import sys\n"
-    "from admin_token_local.dynamodb_local import EmbeddedDynamoDB\n"
-    "database = EmbeddedDynamoDB()\n"
+    "from admin_token_local.moto_server import EmbeddedMotoServer\n"
+    "database = EmbeddedMotoServer()\n"
     "print(database.start(), flush=True)\n"
     "sys.stdin.read()  # serves until the test closes this pipe\n"
     "database.stop()\n"

@@ -26,12 +26,12 @@ _BASE_EVENT: dict[str, Any] = {
     "requestContext": {
         "accountId": "123456789012",
         "resourceId": "abc123",
-        "stage": "v1",
+        "stage": "prod",
         "requestId": "",
         "requestTime": "27/Nov/2026:00:00:00 +0000",
         "requestTimeEpoch": 1795737600000,
         "identity": {"sourceIp": "127.0.0.1", "userAgent": "pytest"},
-        "path": "/v1" + TOKEN_PATH,
+        "path": "/prod" + TOKEN_PATH,
         "resourcePath": TOKEN_PATH,
         "httpMethod": "POST",
         "apiId": "1234567890",
@@ -81,6 +81,6 @@ def bulk_event(body: Any, credential: str | None, *, raw_body: str | None = None
     headers = {**({"PRIVATE-TOKEN": credential} if credential else {}), **event.pop("headers", {})}
     built = proxy_event("POST", body=body if raw_body is None else None, raw_body=raw_body, headers=headers, **event)
     built["path"] = built["resource"] = BULK_REVOKE_PATH
-    built["requestContext"]["path"] = "/v1" + BULK_REVOKE_PATH
+    built["requestContext"]["path"] = "/prod" + BULK_REVOKE_PATH
     built["requestContext"]["resourcePath"] = BULK_REVOKE_PATH
     return built

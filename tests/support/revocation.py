@@ -63,7 +63,7 @@ class RevocationApi:
         event = proxy_event(method, body=body, raw_body=raw_body, headers=sent)
         event["path"] = event["resource"] = path
         event["requestContext"]["resourcePath"] = path
-        return call("RevokeFunction", event)
+        return call("IntakeFunction", event)
 
     def types(self, **kwargs: Any) -> Any:
         return self.call("GET", TYPES_PATH, **kwargs)

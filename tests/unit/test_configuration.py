@@ -22,6 +22,7 @@ DOCUMENT = {
     "token_api_expire_pipeline_triggers": {"default": True},
     "admin_mode": {"default": True},
     "secret_detection_auto_revoke": {"default": True},
+    "github_secret_scanning_auto_revoke": {"default": True},
     "personal_access_token_prefix": {"default": "acme-", "boolean_type": False},
 }
 

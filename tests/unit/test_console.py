@@ -55,8 +55,11 @@ def test_the_page_matches_the_registrys_prefixes_types_and_entity_classes() -> N
 
 def test_the_console_function_holds_no_permission_and_serves_only_its_get_routes() -> None:
     properties = TEMPLATE["Resources"]["ConsoleFunction"]["Properties"]
-    # No Policies and no Role of its own: SAM's basic execution role (logs) and tracing only.
-    assert "Policies" not in properties
+    # No data permission: SAM's basic execution role (logs) and tracing, and the stack's KMS key
+    # only when one is given (the function's environment is encrypted with it).
+    assert properties["Policies"] == [
+        {"Fn::If": ["UseCustomerManagedKey", {"Ref": "UseCustomerManagedKeyPolicy"}, {"Ref": "AWS::NoValue"}]}
+    ]
     assert "Role" not in properties
     assert properties["CodeUri"] == "functions/console/"
     routes = {(route.method, route.path) for route in api_routes(TEMPLATE) if route.function_id == "ConsoleFunction"}

@@ -1,4 +1,8 @@
-"""Issue 3 item 7: what template.yaml grants and configures, read from the file itself."""
+"""What template.yaml grants and configures.
+
+Grants are read from the roles SAM's transform generates (tests.support.cloudformation), managed
+policies expanded, so what is checked is what a deployed function holds. The functions are the
+template's own: one added to it is checked without this file changing."""
 
 from __future__ import annotations
 
@@ -8,9 +12,24 @@ from typing import Any
 
 import pytest
 
+from admin_token_local.template import function_ids
 from tests.conftest import REPO_ROOT, TEMPLATE
+from tests.support.cloudformation import deployed_template
 
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
+DEPLOYED: dict[str, Any] = deployed_template()
+# The only AWS managed policies a function's role may hold: writing its own logs and traces.
+AWS_MANAGED_POLICIES = {
+    "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+    "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+}
+FUNCTIONS = function_ids(TEMPLATE)
+# Behind API Gateway, so held to its 29 s integration timeout.
+API_FUNCTIONS = [
+    function
+    for function in FUNCTIONS
+    if any(event.get("Type") == "Api" for event in (RESOURCES[function]["Properties"].get("Events") or {}).values())
+]
 READ_ACTIONS = {
     "dynamodb:GetItem",
     "dynamodb:BatchGetItem",
@@ -18,19 +37,30 @@ READ_ACTIONS = {
     "appconfig:GetLatestConfiguration",
 }
 WRITE_VERB = re.compile(r":(\*|Put|Update|Delete|Write|Create|BatchWrite|Transact|PartiQL|Restore|Import|Tag)")
-# SAM policy templates that grant writes (any *Crud*/*Write* template would).
-WRITE_TEMPLATE = re.compile(r"(Crud|Write|FullAccess|Put|Delete)", re.IGNORECASE)
 
 
-def statements(function: str) -> list[dict[str, Any]]:
-    found = []
-    for policy in RESOURCES[function]["Properties"].get("Policies", []):
-        if isinstance(policy, dict) and "Statement" in policy:
-            found.extend(policy["Statement"])
+def role_statements(role: str, deployed: dict[str, Any] = DEPLOYED) -> list[dict[str, Any]]:
+    """Every statement a role holds: its inline policies and the stack's managed policies it attaches."""
+    resources = deployed["Resources"]
+    properties = resources[role]["Properties"]
+    found = [s for policy in properties.get("Policies", []) for s in policy["PolicyDocument"]["Statement"]]
+    for arn in properties.get("ManagedPolicyArns", []):
+        if isinstance(arn, dict) and "Ref" in arn:
+            found.extend(resources[arn["Ref"]]["Properties"]["PolicyDocument"]["Statement"])
         else:
-            name = policy if isinstance(policy, str) else next(iter(policy))
-            found.append({"Effect": "Allow", "Action": [f"template:{name}"], "Resource": "*"})
+            text = arn["Fn::Sub"] if isinstance(arn, dict) else arn
+            assert text.replace("${AWS::Partition}", "aws") in AWS_MANAGED_POLICIES, (role, arn)
     return found
+
+
+def function_role(function: str, deployed: dict[str, Any] = DEPLOYED) -> str:
+    role: str = deployed["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    return role
+
+
+def statements(function: str, deployed: dict[str, Any] = DEPLOYED) -> list[dict[str, Any]]:
+    """Every statement the function's deployed role holds."""
+    return role_statements(function_role(function, deployed), deployed)
 
 
 def actions(statement: dict[str, Any]) -> list[str]:
@@ -43,7 +73,6 @@ def test_the_lookup_function_is_granted_no_write_action() -> None:
     assert granted, "LookupFunction has no policy statements to check"
     for action in granted:
         assert not WRITE_VERB.search(action), action
-        assert not (action.startswith("template:") and WRITE_TEMPLATE.search(action)), action
         assert action in READ_ACTIONS, f"{action} is not a read LookupFunction needs"
 
 
@@ -55,13 +84,19 @@ def test_the_revoke_function_only_appends_audit_records() -> None:
             assert actions(statement) == ["dynamodb:PutItem"]
 
 
-def test_no_function_may_scan_or_query() -> None:
-    for function in ("LookupFunction", "RevokeFunction"):
-        for statement in statements(function):
-            assert not {"dynamodb:Scan", "dynamodb:Query"} & set(actions(statement)), function
+def test_the_template_deploys_the_functions_these_tests_know_of() -> None:
+    # A new function is checked by every test over FUNCTIONS; this says which trust domains exist.
+    assert set(FUNCTIONS) == {
+        "LookupFunction",
+        "RevokeFunction",
+        "IntakeFunction",
+        "RevocationWorkerFunction",
+        "ConsoleFunction",
+        "AuditEventsFunction",
+    }
 
 
-@pytest.mark.parametrize("function", ["LookupFunction", "RevokeFunction"])
+@pytest.mark.parametrize("function", API_FUNCTIONS)
 def test_functions_have_a_timeout_within_api_gateway_and_reserved_concurrency(function: str) -> None:
     properties = {**TEMPLATE["Globals"]["Function"], **RESOURCES[function]["Properties"]}
     assert 0 < properties["Timeout"] <= 29  # API Gateway gives up on an integration after 29 s
@@ -121,7 +156,6 @@ def test_the_audit_events_function_only_queries_and_gets_audit_events() -> None:
         assert statement["Effect"] == "Allow"
         for action in actions(statement):
             assert not WRITE_VERB.search(action), action
-            assert not (action.startswith("template:") and WRITE_TEMPLATE.search(action)), action
             assert action != "dynamodb:Scan"
             assert "*" not in action, action
         on_audit = [resource for resource in resources(statement) if "AuditTable" in str(resource)]
@@ -139,7 +173,7 @@ def test_the_audit_events_function_only_queries_and_gets_audit_events() -> None:
 
 
 def test_only_the_audit_events_function_may_query_and_none_may_scan() -> None:
-    for function in ("LookupFunction", "RevokeFunction", "AuditEventsFunction"):
+    for function in FUNCTIONS:
         for statement in statements(function):
             assert "dynamodb:Scan" not in actions(statement), function
             if "dynamodb:Query" in actions(statement):
@@ -196,14 +230,12 @@ def test_the_audit_table_streams_new_images_into_a_pipe_that_passes_inserts_only
 
 
 def test_the_pipe_role_only_reads_the_audit_stream_and_puts_on_the_stacks_bus() -> None:
-    role = RESOURCES[RESOURCES["RevokeEventsPipe"]["Properties"]["RoleArn"]["Fn::GetAtt"][0]]["Properties"]
-    [trust] = role["AssumeRolePolicyDocument"]["Statement"]
+    role_id = RESOURCES["RevokeEventsPipe"]["Properties"]["RoleArn"]["Fn::GetAtt"][0]
+    [trust] = DEPLOYED["Resources"][role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert trust["Principal"] == {"Service": "pipes.amazonaws.com"}
-    assert "ManagedPolicyArns" not in role
     granted = {
         action: statement["Resource"]
-        for policy in role["Policies"]
-        for statement in policy["PolicyDocument"]["Statement"]
+        for statement in role_statements(role_id)
         for action in actions(statement)
         if statement["Effect"] == "Allow"
     }
@@ -220,7 +252,7 @@ def test_the_pipe_role_only_reads_the_audit_stream_and_puts_on_the_stacks_bus() 
 
 
 def test_no_function_puts_events_so_the_request_path_is_unchanged() -> None:
-    for function in ("LookupFunction", "RevokeFunction", "AuditEventsFunction"):
+    for function in FUNCTIONS:
         for statement in statements(function):
             assert not any(action.startswith("events:") for action in actions(statement)), function
 
@@ -245,23 +277,70 @@ def test_the_example_rule_logs_every_token_revoked_event_and_only_eventbridge_ma
 # -- issue 8: the revocation queue, its worker and the pre-shared token -------------------------
 
 
-def _role_statements(role: str) -> list[dict[str, Any]]:
-    return [s for policy in RESOURCES[role]["Properties"]["Policies"] for s in policy["PolicyDocument"]["Statement"]]
+TOKEN_TABLE_ARNS = [{"Fn::GetAtt": [table, "Arn"]} for table in ("TokensTable", "UsersTable", "RunnersTable")]
 
 
-def test_the_revoke_function_may_only_send_to_its_queue_and_read_its_secret() -> None:
-    granted = {
-        action: statement["Resource"]
-        for statement in statements("RevokeFunction")
+def granted_on(function: str) -> set[tuple[str, str]]:
+    """(action, resource) pairs the function's role is allowed, resources as JSON text."""
+    return {
+        (action, json.dumps(resource, sort_keys=True))
+        for statement in statements(function)
+        if statement["Effect"] == "Allow"
         for action in actions(statement)
-        if action.startswith(("sqs:", "secretsmanager:"))
+        for resource in resources(statement)
     }
-    assert granted == {
-        "sqs:SendMessage": {"Fn::GetAtt": ["RevocationQueue", "Arn"]},
-        "secretsmanager:GetSecretValue": {"Ref": "RevocationTokenSecret"},
-    }
-    for function in ("LookupFunction", "AuditEventsFunction"):
-        assert not [a for s in statements(function) for a in actions(s) if a.startswith(("sqs:", "secretsmanager:"))]
+
+
+def test_the_intake_function_queues_reads_its_secrets_and_configuration_and_reads_tokens_only() -> None:
+    # GitLab's and GitHub's webhooks, authenticated by a pre-shared token and a signature: they
+    # must not be able to change a token.
+    configuration = next(
+        statement["Resource"] for statement in statements("IntakeFunction") if statement["Sid"] == "ReadConfiguration"
+    )
+    expected = [
+        ("sqs:SendMessage", {"Fn::GetAtt": ["RevocationQueue", "Arn"]}),
+        ("secretsmanager:GetSecretValue", {"Ref": "RevocationTokenSecret"}),
+        ("secretsmanager:GetSecretValue", {"Ref": "GitHubApiTokenSecret"}),
+        ("appconfig:StartConfigurationSession", configuration),
+        ("appconfig:GetLatestConfiguration", configuration),
+    ] + [(action, table) for action in ("dynamodb:GetItem", "dynamodb:BatchGetItem") for table in TOKEN_TABLE_ARNS]
+    assert "AppConfigConfigurationProfile" in json.dumps(configuration)
+    assert granted_on("IntakeFunction") == {(action, json.dumps(r, sort_keys=True)) for action, r in expected}
+
+
+def test_only_the_intake_function_may_send_findings_or_read_the_pre_shared_token() -> None:
+    for function in FUNCTIONS:
+        held = {
+            action
+            for action, _ in granted_on(function)
+            if action in ("sqs:SendMessage", "secretsmanager:GetSecretValue")
+        }
+        assert held == (set() if function != "IntakeFunction" else {"sqs:SendMessage", "secretsmanager:GetSecretValue"})
+
+
+def test_the_intake_function_serves_the_token_revocation_api_and_githubs_alerts_and_nothing_else() -> None:
+    for function in FUNCTIONS:
+        events = (RESOURCES[function]["Properties"].get("Events") or {}).values()
+        paths = {event["Properties"]["Path"] for event in events if event["Type"] == "Api"}
+        on_webhook = {path for path in paths if path.startswith("/v1/")}
+        if function == "IntakeFunction":
+            assert (
+                paths == on_webhook == {"/v1/revocable_token_types", "/v1/revoke_tokens", "/v1/github/secret_scanning"}
+            )
+        else:
+            assert not on_webhook, function
+
+
+def test_the_intake_function_fetches_githubs_keys_from_the_parameter_with_the_optional_token() -> None:
+    parameter = TEMPLATE["Parameters"]["GitHubSecretScanningKeysUrl"]
+    assert parameter["Default"] == "https://api.github.com/meta/public_keys/secret_scanning"
+    variables = RESOURCES["IntakeFunction"]["Properties"]["Environment"]["Variables"]
+    assert variables["GITHUB_KEYS_URL"] == {"Ref": "GitHubSecretScanningKeysUrl"}
+    assert variables["GITHUB_TOKEN_SECRET_ARN"] == {"Ref": "GitHubApiTokenSecret"}
+    # Created empty: no value is generated or written in the template; an operator stores a token.
+    secret = RESOURCES["GitHubApiTokenSecret"]
+    assert secret["Type"] == "AWS::SecretsManager::Secret"
+    assert not {"SecretString", "GenerateSecretString"} & set(secret.get("Properties") or {})
 
 
 def test_the_worker_consumes_only_its_queue_and_writes_only_what_a_revoke_writes() -> None:
@@ -270,24 +349,14 @@ def test_the_worker_consumes_only_its_queue_and_writes_only_what_a_revoke_writes
     assert worker["Role"] == {"Fn::GetAtt": ["RevocationWorkerRole", "Arn"]}
     assert "Policies" not in worker
     queue = {"Fn::GetAtt": ["RevocationQueue", "Arn"]}
-    revoke = {json.dumps(s, sort_keys=True) for s in statements("RevokeFunction") if s.get("Sid") != "QueueFindings"
-              and s.get("Sid") != "ReadPreSharedToken"}  # fmt: skip
-    for statement in _role_statements("RevocationWorkerRole"):
-        if statement["Sid"] == "ConsumeFindings":
-            assert statement["Resource"] == queue
-            assert set(actions(statement)) == {
-                "sqs:ReceiveMessage",
-                "sqs:DeleteMessage",
-                "sqs:ChangeMessageVisibility",
-                "sqs:GetQueueAttributes",
-            }
-        else:
-            normalised = {**statement, "Action": actions(statement)}
-            assert any(
-                json.dumps({**json.loads(r), "Action": actions(json.loads(r))}, sort_keys=True)
-                == json.dumps(normalised, sort_keys=True)
-                for r in revoke
-            ), statement["Sid"]
+    consume = {
+        ("sqs:ReceiveMessage", json.dumps(queue)),
+        ("sqs:DeleteMessage", json.dumps(queue)),
+        ("sqs:ChangeMessageVisibility", json.dumps(queue)),
+        ("sqs:GetQueueAttributes", json.dumps(queue)),
+    }
+    # Consuming its queue, and exactly what an administrator's revoke may do: no more, no less.
+    assert granted_on("RevocationWorkerFunction") == granted_on("RevokeFunction") | consume
     event = worker["Events"]["Findings"]["Properties"]
     assert event["Queue"] == queue
     assert event["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
@@ -296,14 +365,14 @@ def test_the_worker_consumes_only_its_queue_and_writes_only_what_a_revoke_writes
 def test_the_queue_is_encrypted_short_lived_and_redrives_to_an_alarmed_dead_letter_queue() -> None:
     queue = RESOURCES["RevocationQueue"]["Properties"]
     worker_timeout = RESOURCES["RevocationWorkerFunction"]["Properties"]["Timeout"]
-    assert queue["SqsManagedSseEnabled"] is True
+    assert DEPLOYED["Resources"]["RevocationQueue"]["Properties"]["SqsManagedSseEnabled"] is True
     assert queue["MessageRetentionPeriod"] <= 86400
     assert queue["VisibilityTimeout"] >= 6 * worker_timeout
     assert queue["RedrivePolicy"] == {
         "deadLetterTargetArn": {"Fn::GetAtt": ["RevocationDeadLetterQueue", "Arn"]},
         "maxReceiveCount": 5,
     }
-    assert RESOURCES["RevocationDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+    assert DEPLOYED["Resources"]["RevocationDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
     alarm = RESOURCES["RevocationDeadLetterAlarm"]["Properties"]
     assert alarm["MetricName"] == "ApproximateNumberOfMessagesVisible"
     assert alarm["Dimensions"] == [

@@ -28,7 +28,7 @@ def test_the_tail_shows_only_when_at_least_8_characters_stay_hidden(token: str, 
 
 def test_the_bulk_endpoint_and_revoke_report_share_the_one_hint() -> None:
     from admin_token import bulk
-    from admin_token_local import report_revoker
+    from admin_token_client import report_revoker
 
     assert bulk.token_hint is token_hint
     assert report_revoker.token_hint is token_hint

@@ -10,16 +10,17 @@
 // setting, unknown here: tokens with it are found in reports but not in plain text.
 export const PREFIXES = [
   "gldt-", "glft-", "glpat-", "gloas", "glagent-", "glrt-", "glptt-", "glcbt-", "glffct-", "_gitlab_session=", "glimt-",
+  "glsoat-",
 ];
 // The token types' names and the audit events' entity types, as the API spells them.
 export const TOKEN_TYPES = [
   "deploy_token", "feed_token", "personal_access_token", "oauth_application_secret", "cluster_agent_token",
   "runner_authentication_token", "pipeline_trigger_token", "ci_job_token", "feature_flags_client_token",
-  "gitlab_session", "incoming_email_token",
+  "gitlab_session", "incoming_email_token", "scim_access_token",
 ];
 export const ENTITY_TYPES = [
   "Ci::Runner", "Ci::Trigger", "Clusters::AgentToken", "DeployToken", "Doorkeeper::Application",
-  "Operations::FeatureFlagsClient", "PersonalAccessToken", "User",
+  "GroupScimAuthAccessToken", "Operations::FeatureFlagsClient", "PersonalAccessToken", "ScimOauthAccessToken", "User",
 ];
 export const GITLEAKS = "gitleaks";
 export const GITLAB = "GitLab secret detection";

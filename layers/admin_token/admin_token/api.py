@@ -17,6 +17,7 @@ from admin_token.errors import (
     FeatureDisabled,
     Forbidden,
     InvalidRequest,
+    KeysUnavailable,
     PayloadTooLarge,
     QueueUnavailable,
     RevokeRefused,
@@ -35,6 +36,7 @@ AUDIT_EVENTS_PATH = "/api/v4/audit_events"
 AUDIT_EVENT_PATH = "/api/v4/audit_events/<id>"
 REVOCABLE_TYPES_PATH = "/v1/revocable_token_types"
 REVOKE_TOKENS_PATH = "/v1/revoke_tokens"
+GITHUB_SECRET_SCANNING_PATH = "/v1/github/secret_scanning"
 # Every method API Gateway's ANY stands for: the Token Revocation API answers the others 405.
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS")
 TOKEN_TYPE_HEADER = "X-Token-Type"
@@ -70,6 +72,8 @@ def error_status_and_body(error: DomainError) -> tuple[int, dict[str, Any]]:
             return 503, {"message": "Storage temporarily unavailable, retry later"}
         case QueueUnavailable():
             return 503, {"message": "Findings could not all be queued, retry later"}
+        case KeysUnavailable():
+            return 503, {"message": "GitHub's signing keys are unavailable, retry later"}
         case ConcurrentModification():
             return 409, {"message": "The token changed during the request, retry"}
         case AuditEventNotFound():

@@ -21,6 +21,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from admin_token.restore import on_new_environment
+
 EPOCH: Final = datetime(2020, 1, 1, tzinfo=UTC)
 SEQUENCE_BITS: Final = 12
 SEQUENCE_SIZE: Final = 1 << SEQUENCE_BITS
@@ -58,7 +60,12 @@ class AuditIdGenerator:
     """Mints ids that strictly increase within this process, whatever the clock does."""
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()  # a bulk revoke mints from several threads
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget what was minted: a restored or forked copy must not count on from the original's
+        last id (two copies would mint the same ones), so its next id starts at a random sequence."""
+        self._lock = threading.Lock()  # a bulk revoke mints from several threads; a copied lock may be held
         self._last_millisecond = -1
         self._sequence = 0
 
@@ -83,6 +90,7 @@ class AuditIdGenerator:
 
 
 _generator = AuditIdGenerator()
+on_new_environment(_generator.reset)
 
 
 def next_audit_id(now: datetime | None = None) -> int:

@@ -38,16 +38,24 @@ from botocore.config import Config
 
 from admin_token.errors import ConfigurationUnavailable
 from admin_token.observability import logger, metrics
+from admin_token.restore import SNAPSHOTTING, on_new_environment
 
 REVOKE_FLAG = "api_admin_token_revoke"
 EXPIRE_TRIGGERS_FLAG = "token_api_expire_pipeline_triggers"
 ADMIN_MODE_SETTING = "admin_mode"
 PAT_PREFIX_SETTING = "personal_access_token_prefix"
 AUTO_REVOKE_FLAG = "secret_detection_auto_revoke"  # kill switch of POST /v1/revoke_tokens
+GITHUB_AUTO_REVOKE_FLAG = "github_secret_scanning_auto_revoke"  # kill switch of POST /v1/github/secret_scanning
 GITLAB_URL_VARIABLE: Final = "GITLAB_URL"
 DEFAULT_GITLAB_URL: Final = "https://gitlab.example.com"  # template.yaml's GitLabUrl default
 
-BOOLEAN_FLAGS: Final = (REVOKE_FLAG, EXPIRE_TRIGGERS_FLAG, ADMIN_MODE_SETTING, AUTO_REVOKE_FLAG)
+BOOLEAN_FLAGS: Final = (
+    REVOKE_FLAG,
+    EXPIRE_TRIGGERS_FLAG,
+    ADMIN_MODE_SETTING,
+    AUTO_REVOKE_FLAG,
+    GITHUB_AUTO_REVOKE_FLAG,
+)
 STRING_SETTINGS: Final = (PAT_PREFIX_SETTING,)
 
 
@@ -186,8 +194,10 @@ class _LastKnownGood:
         self._store = store
         self._last: Configuration | None = None
         self._last_read_at = 0.0
+        self.started = False  # a session exists (or was attempted) once read() has run
 
     def read(self) -> Configuration:
+        self.started = True
         try:
             document = self._store.get_configuration()
             # The store hands back the same object until it fetches again: validate once per fetch.
@@ -255,3 +265,16 @@ def load_configuration() -> Configuration:
 def reset_configuration_cache() -> None:
     """Forget the store and anything cached (tests; a new execution environment does this implicitly)."""
     _source.cache_clear()
+
+
+@on_new_environment
+def _forget_session() -> None:
+    # AppConfig's session is one environment's: its poll token is good for one call, and a copy
+    # using the original's would fail or read another's state. A copy that read nothing yet (a
+    # snapshot is taken before any request) keeps the client built for it.
+    if _source.cache_info().currsize and _source().started:
+        reset_configuration_cache()
+
+
+if SNAPSHOTTING:
+    _source()  # the client and store, no request: the session starts at the first read

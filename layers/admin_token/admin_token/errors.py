@@ -85,3 +85,7 @@ class QueueUnavailable(DomainError):
 
 class AuditEventNotFound(DomainError):
     """No audit event has this id."""
+
+
+class KeysUnavailable(DomainError):
+    """GitHub's key document could not be fetched and none is held: no alert can be verified yet."""

@@ -25,6 +25,7 @@ from admin_token.errors import QueueUnavailable
 from admin_token.json_body import InvalidJson, RepeatedKey, parse_json_object
 from admin_token.models.frozen import Frozen
 from admin_token.observability import logger, metrics
+from admin_token.restore import SNAPSHOTTING, on_new_environment
 
 QUEUE_URL_VARIABLE: Final = "REVOCATION_QUEUE_URL"
 MESSAGES_PER_BATCH: Final = 10  # SendMessageBatch's limit
@@ -44,15 +45,24 @@ class InvalidMessage(ValueError):
     """A queued body that is not a revocation message (fixed text: never echoes the body)."""
 
 
+# Who found the token, so the worker revokes it as them. A message without `author` is secret
+# detection's: messages queued before GitHub's alerts existed read as they were meant.
+SECRET_DETECTION_AUTHOR: Final = "secret_detection"
+GITHUB_SECRET_SCANNING_AUTHOR: Final = "github_secret_scanning"
+AUTHORS: Final = (SECRET_DETECTION_AUTHOR, GITHUB_SECRET_SCANNING_AUTHOR)
+
+
 class RevocationMessage(Frozen, kw_only=False):
     digest: str
     token_type: str
     location: str | None
+    author: str = SECRET_DETECTION_AUTHOR
 
     def body(self) -> str:
-        return json.dumps(
-            {"digest": self.digest, "token_type": self.token_type, "location": self.location}, separators=(",", ":")
-        )
+        fields = {"digest": self.digest, "token_type": self.token_type, "location": self.location}
+        if self.author != SECRET_DETECTION_AUTHOR:
+            fields["author"] = self.author
+        return json.dumps(fields, separators=(",", ":"))
 
     @classmethod
     def parse(cls, body: str, known_types: Sequence[str]) -> RevocationMessage:
@@ -64,13 +74,16 @@ class RevocationMessage(Frozen, kw_only=False):
         except InvalidJson:
             raise InvalidMessage("message body is not a JSON object") from None
         digest, token_type, location = document.get("digest"), document.get("token_type"), document.get("location")
+        author = document.get("author", SECRET_DETECTION_AUTHOR)
         if not isinstance(digest, str) or not _DIGEST.fullmatch(digest):
             raise InvalidMessage("digest is not a SHA-256 hex digest")
         if token_type not in known_types:
             raise InvalidMessage("token_type is not a revocable type")
         if location is not None and not isinstance(location, str):
             raise InvalidMessage("location is not a string")
-        return cls(digest, str(token_type), location)
+        if author not in AUTHORS:
+            raise InvalidMessage("author is not one of the queue's authors")
+        return cls(digest, str(token_type), location, str(author))
 
 
 @cache
@@ -89,6 +102,17 @@ def _client() -> Any:
 def reset_queue_client() -> None:
     """Forget the client (tests that point the SDK at another endpoint)."""
     _client.cache_clear()
+
+
+@on_new_environment
+def _close_connections() -> None:
+    # As the DynamoDB client's (storage.dynamodb): kept, its pooled sockets closed.
+    if _client.cache_info().currsize:
+        _client().close()
+
+
+if SNAPSHOTTING:
+    _client()
 
 
 def send_all(messages: Sequence[RevocationMessage], *, client: Any = None) -> None:

@@ -18,14 +18,28 @@ from typing import Any, Final
 from aws_lambda_powertools.metrics import MetricUnit
 
 from admin_token.audit import Author
-from admin_token.config import AUTO_REVOKE_FLAG, CallerContext, Configuration, load_configuration
+from admin_token.config import (
+    AUTO_REVOKE_FLAG,
+    GITHUB_AUTO_REVOKE_FLAG,
+    CallerContext,
+    Configuration,
+    load_configuration,
+)
 from admin_token.digests import token_digest
 from admin_token.errors import ConfigurationUnavailable, FeatureDisabled, RevokeRefused, TokenNotFound, Unauthenticated
 from admin_token.models.findings import FindingsRequest
+from admin_token.models.frozen import Frozen
 from admin_token.models.records import User
 from admin_token.observability import logger, metrics
 from admin_token.outcomes import ALREADY_REVOKED, HELD, NOT_FOUND, REFUSED, metric_name
-from admin_token.revocation_queue import MAX_LOCATION_CHARS, RevocationMessage, send_all
+from admin_token.restore import on_new_environment
+from admin_token.revocation_queue import (
+    GITHUB_SECRET_SCANNING_AUTHOR,
+    MAX_LOCATION_CHARS,
+    SECRET_DETECTION_AUTHOR,
+    RevocationMessage,
+    send_all,
+)
 from admin_token.service import carry_out, find_by_digest
 from admin_token.storage import TokenStore
 from admin_token.storage.dynamodb import default_store
@@ -75,13 +89,53 @@ SECURITY_BOT: Final = User.from_attributes(
 SECURITY_BOT_CONTEXT: Final[CallerContext] = {"user_id": SECURITY_BOT.id, "username": SECURITY_BOT.username}
 AUTHOR_CLASS: Final = "SecretDetection"
 
+# Who the worker's revokes of GitHub's secret scanning alerts are by: no GitLab user either, so the
+# next id down from the security bot's.
+GITHUB_SECRET_SCANNING: Final = User.from_attributes(
+    {
+        "id": -2,
+        "username": "GitHub-Secret-Scanning",
+        "name": "GitHub Secret Scanning",
+        "state": "active",
+        "bot": True,
+        "created_at": "2020-01-01T00:00:00Z",
+    }
+)
+GITHUB_SECRET_SCANNING_CONTEXT: Final[CallerContext] = {
+    "user_id": GITHUB_SECRET_SCANNING.id,
+    "username": GITHUB_SECRET_SCANNING.username,
+}
+GITHUB_AUTHOR_CLASS: Final = "GitHubSecretScanning"
+
+
+class QueueAuthor(Frozen, kw_only=False):
+    """Who a queued message's revokes are by, and what holds them."""
+
+    user: User
+    author_class: str  # the audit record's author class
+    caller: CallerContext  # what flags are evaluated with
+    kill_switch: str  # the flag that, off, holds its queued revokes
+
+    def of(self, message_id: str, location: str | None) -> Author:
+        """The author of revoking one queued message's token, found at `location`."""
+        return Author(self.user, message_id, None, author_class=self.author_class, location=location)
+
+
+# A queued message's author (revocation_queue's names) -> who its revokes are by.
+QUEUE_AUTHORS: Final[dict[str, QueueAuthor]] = {
+    SECRET_DETECTION_AUTHOR: QueueAuthor(SECURITY_BOT, AUTHOR_CLASS, SECURITY_BOT_CONTEXT, AUTO_REVOKE_FLAG),
+    GITHUB_SECRET_SCANNING_AUTHOR: QueueAuthor(
+        GITHUB_SECRET_SCANNING, GITHUB_AUTHOR_CLASS, GITHUB_SECRET_SCANNING_CONTEXT, GITHUB_AUTO_REVOKE_FLAG
+    ),
+}
+
 
 # -- who may call ------------------------------------------------------------------------------
 
 
 @cache
 def _secrets() -> Any:
-    # Built on first use: importing the module (every RevokeFunction cold start) makes no client.
+    # Built on first use: importing the module (every IntakeFunction cold start) makes no client.
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from botocore.config import Config
 
@@ -93,6 +147,10 @@ def _secrets() -> Any:
 def reset_secret_cache() -> None:
     """Forget the provider and its cached value (tests; a new execution environment does this)."""
     _secrets.cache_clear()
+
+
+# A restored or forked copy reads the secret through a provider (and connection) of its own.
+on_new_environment(reset_secret_cache)
 
 
 def _pre_shared_digest() -> bytes:
@@ -186,26 +244,31 @@ def accept_findings(request: FindingsRequest) -> int:
 
 
 def revoke_queued(message: RevocationMessage, message_id: str, store: TokenStore | None = None) -> str:
-    """Revoke one queued finding, as GitLab Security Bot; the outcome (`deleted`, `not_found`...).
+    """Revoke one queued finding as its author (GitLab Security Bot, GitHub Secret Scanning); the
+    outcome (`deleted`, `not_found`...).
 
     A refusal or a token no longer found is an outcome: the message is done. A storage fault
-    raises, and the message alone is retried. So does the kill switch: with
-    `secret_detection_auto_revoke` off (or the configuration unreadable) nothing is revoked and
-    `FeatureDisabled` (or `ConfigurationUnavailable`) keeps the message for later.
+    raises, and the message alone is retried. So does the kill switch: with the author's flag
+    (`secret_detection_auto_revoke`, `github_secret_scanning_auto_revoke`) off, or the
+    configuration unreadable, nothing is revoked and `FeatureDisabled` (or
+    `ConfigurationUnavailable`) keeps the message for later.
     """
     store = store or default_store()
     token_type = BY_NAME[message.token_type]
+    author = QUEUE_AUTHORS[message.author]
     configuration = load_configuration()
     # Checked before every revoke, not only when the finding was queued: an operator turning the
-    # flag off in a flood stops what is already queued too.
-    if not configuration.flag(AUTO_REVOKE_FLAG, SECURITY_BOT_CONTEXT):
+    # flag off in a flood stops what is already queued too. Each author's own flag: GitHub's
+    # alerts stop with github_secret_scanning_auto_revoke, secret detection's with its own.
+    if not configuration.flag(author.kill_switch, author.caller):
         metrics.add_metric(name=metric_name("SecretDetection", HELD), unit=MetricUnit.Count, value=1)
-        logger.warning("Auto-revoke is off: queued finding kept", extra={"token_type": token_type.name})
-        raise FeatureDisabled(AUTO_REVOKE_FLAG)
-    context = RequestContext.at(datetime.now(UTC), configuration, SECURITY_BOT_CONTEXT)
+        logger.warning("Auto-revoke is off: queued finding kept", extra={"token_type": token_type.name,
+                                                                         "author": message.author})  # fmt: skip
+        raise FeatureDisabled(author.kill_switch)
+    context = RequestContext.at(datetime.now(UTC), configuration, author.caller)
     try:
         found, subject = find_by_digest(message.digest, token_type, store, context)
-        by = Author(SECURITY_BOT, message_id, None, author_class=AUTHOR_CLASS, location=message.location)
+        by = author.of(message_id, message.location)
         outcome = carry_out(token_type, found, subject, context, store, by=by, dry_run=False)
         result: str = outcome.action
     except TokenNotFound as not_found:

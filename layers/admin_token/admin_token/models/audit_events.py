@@ -12,7 +12,7 @@ from admin_token.audit import EVENT_NAME
 from admin_token.models.entities import Entity
 from admin_token.storage.base import AuditRecord
 
-AuthorClass = Literal["User", "SecretDetection"]
+AuthorClass = Literal["User", "SecretDetection", "GitHubSecretScanning"]
 AuditAction = Literal["revoked", "reset", "deleted", "expired"]
 
 
@@ -36,7 +36,7 @@ class AuditEventDetails(Entity):
     action: AuditAction
     request_id: str
     ip_address: str | None
-    # Where secret detection found the token: only on its revokes, so a User's event keeps GitLab's keys.
+    # Where secret detection or GitHub found the token: only on their revokes, so a User's event keeps GitLab's keys.
     location: str | None = None
 
 
@@ -50,7 +50,7 @@ class AuditEventEntity(Entity):
 
     def to_json(self) -> dict[str, Any]:
         data = super().to_json()
-        if self.details.author_class != "SecretDetection":
+        if self.details.author_class == "User":
             data["details"].pop("location", None)  # a User's revoke: GitLab's keys, nothing more
         return data
 

@@ -4,7 +4,7 @@ Each entity maps explicitly from domain records: nothing stored leaks into a res
 Frozen value classes (`models.frozen`) whose fields hold the JSON values themselves (times already
 in GitLab's format): a response needs no serialisation framework, and the functions never import
 pydantic.
-The OpenAPI document reads their schemas from the same classes (`admin_token.openapi`).
+The OpenAPI document reads their schemas from the same classes (`admin_token_openapi`, outside the layer).
 """
 
 from __future__ import annotations

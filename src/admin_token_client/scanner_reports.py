@@ -15,7 +15,10 @@ whose report does not carry the secret (redacted) keeps an empty one: it is skip
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +56,13 @@ class Report:
 
 def read_report(path: Path) -> Report:
     try:
+        # A FIFO or a device would be waited on (forever, with no writer): only a regular file,
+        # checked without opening it.
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        if not stat.S_ISREG(mode):
+            raise ReportError(f"cannot read report {path}: not a regular file (save the report first)")
         # utf-8-sig: a report saved by some Windows tools starts with a byte order mark.
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError:
@@ -60,11 +70,54 @@ def read_report(path: Path) -> Report:
     except OSError as error:
         reason = error.strerror.lower() if error.strerror else type(error).__name__
         raise ReportError(f"cannot read report {path}: {reason}") from None
+    _refuse_a_detect_secrets_baseline(path, text)
     for read in _READERS:
         found = read(path, text)
         if found is not None:
             return found
+    problem = _json_problem(text)
+    if problem is not None:
+        raise ReportError(f"{path} is not valid JSON at {problem}")
     raise ReportError(f"{path} is not a gitleaks, GitLab secret detection or trufflehog report")
+
+
+def _refuse_a_detect_secrets_baseline(path: Path, text: str) -> None:
+    document = _document(text)
+    if isinstance(document, dict) and isinstance(document.get("results"), dict) and "plugins_used" in document:
+        raise ReportError(
+            f"{path} is a detect-secrets baseline: it holds hashes of the secrets, not the secrets, so there is "
+            "nothing in it to revoke (run gitleaks or trufflehog for a report with the secrets)"
+        )
+
+
+def _json_problem(text: str) -> str | None:
+    """Where a report that starts as JSON stops being JSON (a report cut short, most often);
+    json's messages name a position, never the text."""
+    start = text.lstrip()[:1]
+    if start not in ("[", "{"):
+        return None
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as error:
+        lines = text.strip().splitlines()
+        if start == "{" and len(lines) > 1:  # JSON lines (trufflehog): the first line that is not JSON
+            for number, line in enumerate(text.splitlines(), start=1):
+                if not line.strip():
+                    continue
+                try:
+                    json.loads(line)
+                except json.JSONDecodeError as line_error:
+                    last = line.strip() == lines[-1].strip()
+                    cut = last and line_error.pos >= len(line.rstrip()) - 1
+                    return _where(number, line_error.colno, line_error.msg, cut)
+        cut = error.pos >= len(text.rstrip()) - 1
+        return _where(error.lineno, error.colno, error.msg, cut)
+    return None
+
+
+def _where(line: int, column: int, message: str, cut: bool) -> str:
+    ending = ": the report ends there (cut short?)" if cut else ""
+    return f"line {line}, column {column}: {message[:1].lower()}{message[1:]}{ending}"
 
 
 # -- one reader per format: a Report when the text is in its format, else None --------------------
@@ -89,9 +142,14 @@ def _read_gitleaks(path: Path, text: str) -> Report | None:
 
 
 def _gitleaks_secret(value: Any) -> str:
-    if not isinstance(value, str) or value == GITLEAKS_REDACTED or value.endswith("..."):
-        return ""
-    return value
+    secret = _secret(value)
+    return "" if secret == GITLEAKS_REDACTED or secret.endswith("...") else secret
+
+
+def _secret(value: Any) -> str:
+    # Scanners keep what surrounds a match (a line's end, a space): no token has it, and sent
+    # with it, a live token would be answered `not_found`.
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _read_gitlab(path: Path, text: str) -> Report | None:
@@ -118,7 +176,7 @@ def _read_gitlab(path: Path, text: str) -> Report | None:
             Finding(
                 _file(location.get("file")),
                 _line(location.get("start_line")),
-                secret if isinstance(secret, str) else "",
+                _secret(secret),
             )
         )
     return Report(path, GITLAB, findings)
@@ -136,7 +194,7 @@ def _read_trufflehog(path: Path, text: str) -> Report | None:
     for item in documents:
         if isinstance(item, dict) and "Raw" in item and "SourceMetadata" in item:
             file, line = _trufflehog_place(item["SourceMetadata"])
-            findings.append(Finding(file, line, item["Raw"] if isinstance(item["Raw"], str) else ""))
+            findings.append(Finding(file, line, _secret(item["Raw"])))
         elif not (isinstance(item, dict) and "level" in item and "msg" in item):
             return None  # neither a finding nor one of trufflehog's own log lines (2>&1)
     if not findings and text.strip():

@@ -16,13 +16,14 @@ import json
 import os
 import re
 import socket
+import stat
 import tempfile
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,7 @@ from rich.table import Table
 from rich.text import Text
 
 from admin_token.digests import token_hint  # the bulk endpoint's own
-from admin_token_local.scanner_reports import Finding, Report
+from admin_token_client.scanner_reports import GITLEAKS, Finding, Report
 
 BULK_PATH = "/api/v4/admin/tokens/revoke"
 BATCH_TOKENS = 1000  # the endpoint's limit
@@ -48,7 +49,7 @@ RETRIED_STATUSES = frozenset({429, 502, 503, 504})
 # token may still work. `invalid` cannot happen for strings; if it does, someone must look.
 SETTLED = frozenset({"revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "skipped"})
 ORDER = ("revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "skipped",
-         "unsupported", "refused", "invalid", "failed")  # fmt: skip
+         "unsupported", "refused", "invalid", "failed", "not_sent", "redacted", "unanswered")  # fmt: skip
 # An outcome is shown only if it looks like one: the client never prints what the service sends.
 OUTCOME_NAME = re.compile(r"[a-z_]{1,32}")
 FEATURE_FLAG_404 = "'api_admin_token_revoke' feature flag is disabled"
@@ -64,14 +65,39 @@ class RevokeError(Exception):
 
 
 @dataclass(frozen=True)
+class Answer:
+    """What became of one token: the outcome, why when it was not done (the service's reason,
+    shown only when it reads as one, else the HTTP status), and the audit event of a change."""
+
+    outcome: str
+    reason: str | None = None
+    audit_event_id: int | None = None
+
+
+@dataclass(frozen=True)
 class Result:
     file: str
     line: int | None
     token_hint: str
     outcome: str
+    reason: str | None = None
+    audit_event_id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "token_hint": self.token_hint, "outcome": self.outcome}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "token_hint": self.token_hint,
+            "outcome": self.outcome,
+            "reason": self.reason,
+            "audit_event_id": self.audit_event_id,
+        }
+
+    @property
+    def detail(self) -> str:
+        if self.audit_event_id is not None:
+            return f"audit event {self.audit_event_id}"
+        return self.reason or ""
 
 
 # -- tokens ---------------------------------------------------------------------------------------
@@ -90,12 +116,16 @@ def looks_like_a_token(text: str) -> bool:
     return text.startswith(known_prefixes())
 
 
+def _cost(token: str) -> int:
+    return len(json.dumps(token).encode()) + 2  # the token, a comma and a space
+
+
 def batches(tokens: Sequence[str]) -> Iterator[list[str]]:
     """Consecutive runs of at most BATCH_TOKENS tokens whose JSON body stays under BATCH_BYTES."""
     batch: list[str] = []
     size = 0
     for token in tokens:
-        cost = len(json.dumps(token).encode()) + 2  # the token, a comma and a space
+        cost = _cost(token)
         if batch and (len(batch) == BATCH_TOKENS or size + cost > BATCH_BYTES):
             yield batch
             batch, size = [], 0
@@ -155,11 +185,11 @@ class BulkClient:
         self.shown = shown_url(url)
         self.credential = credential
 
-    def revoke(self, tokens: list[str], dry_run: bool) -> list[str]:
-        """One outcome per token, in order."""
+    def revoke(self, tokens: list[str], dry_run: bool) -> list[Answer]:
+        """One answer per token, in order."""
         outcomes = self._post(tokens, dry_run)
         for attempt in range(1, ATTEMPTS):
-            again = [index for index, outcome in enumerate(outcomes) if outcome == "failed"]
+            again = [index for index, answer in enumerate(outcomes) if answer.outcome == "failed"]
             if not again:
                 break
             time.sleep(BACKOFF_SECONDS * 2 ** (attempt - 1))
@@ -167,7 +197,7 @@ class BulkClient:
                 outcomes[index] = outcome
         return outcomes
 
-    def _post(self, tokens: list[str], dry_run: bool) -> list[str]:
+    def _post(self, tokens: list[str], dry_run: bool) -> list[Answer]:
         body = json.dumps({"tokens": tokens, "dry_run": dry_run}).encode()
         headers = {"PRIVATE-TOKEN": self.credential, "Content-Type": "application/json", "Accept": "application/json"}
         for attempt in range(1, ATTEMPTS + 1):
@@ -218,7 +248,7 @@ class BulkClient:
             return f"the service failed (HTTP {status}){tried}: try again later"
         return f"the service refused the request (HTTP {status})"
 
-    def _outcomes(self, payload: bytes, sent: int) -> list[str]:
+    def _outcomes(self, payload: bytes, sent: int) -> list[Answer]:
         """The outcome of each token sent, a `duplicate` resolved to the outcome of its first."""
         malformed = RevokeError(f"{self.shown} answered something other than a bulk revoke result (HTTP 200)")
         try:
@@ -228,7 +258,7 @@ class BulkClient:
         results = answer.get("results") if isinstance(answer, dict) else None
         if not isinstance(results, list) or len(results) != sent:
             raise malformed
-        outcomes: list[str] = []
+        outcomes: list[Answer] = []
         for index, result in enumerate(results):
             if not isinstance(result, dict) or result.get("index", index) != index:
                 raise malformed
@@ -240,9 +270,34 @@ class BulkClient:
                 # The service found two of our distinct strings to be one token.
                 if not isinstance(first, int) or not 0 <= first < index:
                     raise malformed
-                outcome = outcomes[first]
-            outcomes.append(outcome)
+                outcomes.append(outcomes[first])
+                continue
+            outcomes.append(Answer(outcome, _reason(result, outcome), _audit_event_id(result)))
         return outcomes
+
+
+# A reason the service gives is shown only when it reads as one: a short sentence of plain words.
+REASON = re.compile(r"[A-Za-z][A-Za-z0-9 ,.'()_-]{0,79}")
+DONE = frozenset({"revoked", "reset", "deleted", "expired", "already_revoked"})
+
+
+def _reason(result: dict[str, Any], outcome: str) -> str | None:
+    if outcome in DONE:
+        return None
+    message = result.get("message")
+    if isinstance(message, str) and REASON.fullmatch(message) and not looks_like_it_holds_a_token(message):
+        return message
+    status = result.get("status")
+    return f"HTTP {status}" if isinstance(status, int) and not isinstance(status, bool) else None
+
+
+def _audit_event_id(result: dict[str, Any]) -> int | None:
+    value = result.get("audit_event_id")
+    return value if isinstance(value, int) and not isinstance(value, bool) and 0 < value < 2**53 else None
+
+
+def looks_like_it_holds_a_token(text: str) -> bool:
+    return any(prefix in text for prefix in known_prefixes())
 
 
 def _message(error: urllib.error.HTTPError) -> str | None:
@@ -272,11 +327,16 @@ def _network_reason(error: BaseException) -> str:
 # -- the command ----------------------------------------------------------------------------------
 
 
+NOT_SENT = "not_sent"  # holds a known prefix after other text: maybe a token, not one alone
+REDACTED = "redacted"  # the report does not hold the secret (gitleaks --redact)
+
+
 @dataclass(frozen=True)
 class Plan:
     findings: list[Finding]
     prefixes: dict[str, str | None]  # secret -> its known prefix, or None: skipped
     to_send: list[str]  # each token once, in the order first found
+    local: dict[str, Answer]  # secret -> the outcome decided here, without sending it
 
 
 def plan(reports: Sequence[Report]) -> Plan:
@@ -286,7 +346,35 @@ def plan(reports: Sequence[Report]) -> Plan:
         secret: next((prefix for prefix in known if secret.startswith(prefix)), None)
         for secret in dict.fromkeys(finding.secret for finding in findings)
     }
-    return Plan(findings, prefixes, [secret for secret, prefix in prefixes.items() if prefix])
+    # `export TOKEN=glpat-…` or a URL with a token in it: not sent (the service would answer
+    # not_found), and not settled either: the token inside may be live.
+    local = {
+        secret: Answer(NOT_SENT, "a GitLab token prefix after other text")
+        for secret, prefix in prefixes.items()
+        if prefix is None and any(candidate in secret for candidate in known)
+    }
+    for secret, prefix in prefixes.items():
+        # Not text (a lone surrogate), or too long for any batch: the service would refuse the
+        # whole request, every time. This element alone is invalid; the rest go on.
+        if prefix and not _is_text(secret):
+            local[secret] = Answer("invalid", "not valid text")
+        elif prefix and _cost(secret) > BATCH_BYTES:
+            local[secret] = Answer("invalid", "too long for a request")
+    if "" in prefixes:  # a redacted finding: its secret is not in the report, and may be live
+        local[""] = Answer(REDACTED, "the secret is not in the report")
+    to_send = [secret for secret, prefix in prefixes.items() if prefix and secret not in local]
+    return Plan(findings, prefixes, to_send, local)
+
+
+def _is_text(secret: str) -> bool:
+    try:
+        secret.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+UNANSWERED = "unanswered"  # not answered: the run stopped before its batch was
 
 
 def revoke_report(
@@ -298,75 +386,151 @@ def revoke_report(
     output: Path | None,
     console: Console,
     errors: Console,
+    show: str = "all",
+    confirm: Callable[[int], bool] | None = None,
 ) -> int:
-    """Exit status: 0 when every finding is settled, 1 when any was not. Raises RevokeError when
-    the service refuses a request or cannot be reached, UsageError when --output is unusable."""
+    """`show`: "all" (the summary, the outcomes and every finding), "summary" (no findings table)
+    or "none". `confirm`, when given, is asked with the number of tokens before any is sent.
+
+    Exit status: 0 when every finding is settled, 1 when any was not. Raises RevokeError when
+    the service refuses a request or cannot be reached (after showing and writing what was
+    answered before that), UsageError when --output is unusable."""
     pending = _OutputFile(output) if output is not None else None  # before anything is sent
     try:
         work = plan(reports)
-        outcomes = _send(work.to_send, BulkClient(url, credential), dry_run, errors)
-        results = [
-            Result(
-                finding.file,
-                finding.line,
-                token_hint(finding.secret, work.prefixes[finding.secret]),
-                outcomes.get(finding.secret, "skipped"),
+        own = credential in work.to_send
+        # The administrator's own token last, on its own: revoked earlier, the next batch is a 401.
+        to_send = [token for token in work.to_send if token != credential]
+        sending = [*batches(to_send), *([[credential]] if own else [])]
+        if confirm is not None and work.to_send and not confirm(len(work.to_send)):
+            raise RevokeError("not confirmed: nothing was sent")
+        outcomes, failure = _send(sending, BulkClient(url, credential), dry_run, errors)
+        if failure is not None and not outcomes:
+            raise failure  # nothing was done: nothing to show or keep
+        answers = {**work.local, **outcomes}
+        results = []
+        for finding in work.findings:
+            answer = answers.get(finding.secret) or (
+                Answer(UNANSWERED, "the run stopped before it was sent")
+                if work.prefixes[finding.secret]
+                else Answer("skipped", "no GitLab token prefix")
             )
-            for finding in work.findings
-        ]
-        _print(reports, work, results, dry_run, console, errors)
+            results.append(
+                Result(
+                    _shown_file(finding.file),
+                    finding.line,
+                    _printable(token_hint(finding.secret, work.prefixes[finding.secret])),
+                    answer.outcome,
+                    answer.reason,
+                    answer.audit_event_id,
+                )
+            )
+        if show != "none":
+            _print(reports, work, results, len(sending), dry_run, console, show == "all")
+        for report in reports:
+            _say_redacted(report, errors)
+        embedded = sum(1 for result in results if result.outcome == NOT_SENT)
+        if embedded:
+            errors.print(
+                Text(
+                    f"admin-token-api: {_count(embedded, 'finding holds', 'findings hold')} a GitLab token prefix "
+                    "after other text: not sent, and it may be a live token: revoke it by hand"
+                ),
+                soft_wrap=True,
+            )
+        if own and credential in outcomes:
+            done = "a real run would revoke it last, on its own" if dry_run else "it was revoked last, on its own"
+            errors.print(
+                Text(
+                    f"admin-token-api: GITLAB_TOKEN itself is in the reports: {done}; "
+                    "set a new administrator token before the next run"
+                ),
+                soft_wrap=True,
+            )
         if pending is not None:
             pending.write([result.to_json() for result in results])
+        if failure is not None:
+            raise failure
         return 0 if all(result.outcome in SETTLED for result in results) else 1
     finally:
         if pending is not None:
             pending.discard()
 
 
-def _send(tokens: list[str], client: BulkClient, dry_run: bool, errors: Console) -> dict[str, str]:
-    outcomes: dict[str, str] = {}
+def _send(
+    sending: list[list[str]], client: BulkClient, dry_run: bool, errors: Console
+) -> tuple[dict[str, Answer], RevokeError | None]:
+    """The answer for each token answered, and the error that stopped the run, if one did."""
+    outcomes: dict[str, Answer] = {}
+    total = sum(len(batch) for batch in sending)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("tokens"),
                TimeElapsedColumn())  # fmt: skip
     # Only on a terminal: piped or redirected, stderr gets nothing but errors.
     with Progress(*columns, console=errors, transient=True, disable=not errors.is_terminal) as progress:
-        task = progress.add_task("dry run" if dry_run else "revoking", total=len(tokens))
-        for batch in batches(tokens):
+        task = progress.add_task("dry run" if dry_run else "revoking", total=total)
+        for batch in sending:
             try:
                 answered = client.revoke(batch, dry_run)
             except RevokeError as error:
                 if outcomes:
-                    raise RevokeError(
-                        f"{error}; {len(outcomes)} of {len(tokens)} tokens were answered before that: "
+                    return outcomes, RevokeError(
+                        f"{error}; {len(outcomes)} of {total} tokens were answered before that: "
                         "run the same command again to finish"
-                    ) from None
-                raise
+                    )
+                return outcomes, error
             outcomes.update(zip(batch, answered, strict=True))
             progress.advance(task, len(batch))
-    return outcomes
+    return outcomes, None
 
 
 class _OutputFile:
-    """--output, written whole or not at all: a temporary file next to it, renamed at the end.
-    Created first, so an unusable path stops the command before any token is sent."""
+    """--output, checked before anything is sent. A regular file (or a new one) is written whole
+    or not at all: a temporary file next to it, renamed at the end. Anything else (a device,
+    a FIFO, /dev/stdout) is written in place: renaming over it would replace a device (run as
+    root, /dev/full became a JSON file). A directory is refused."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.temporary: Path | None = None
+        target = Path(os.path.realpath(path))  # through a symbolic link, to what it names
         try:
-            descriptor, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            mode = target.stat().st_mode
+        except FileNotFoundError:
+            mode = None
         except OSError as error:
-            reason = error.strerror.lower() if error.strerror else type(error).__name__
-            raise UsageError(f"cannot write --output {path}: {reason}") from None
+            raise self._error(error) from None
+        if mode is not None and stat.S_ISDIR(mode):
+            raise UsageError(f"cannot write --output {path}: is a directory")
+        self.in_place = mode is not None and not stat.S_ISREG(mode)
+        if self.in_place:
+            if not os.access(target, os.W_OK):
+                raise UsageError(f"cannot write --output {path}: permission denied")
+            self.target = target
+            return
+        self.target = target
+        try:
+            descriptor, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        except OSError as error:
+            raise self._error(error) from None
         os.close(descriptor)
-        self.temporary: Path | None = Path(name)
+        self.temporary = Path(name)
+
+    def _error(self, error: OSError) -> UsageError:
+        reason = error.strerror.lower() if error.strerror else type(error).__name__
+        return UsageError(f"cannot write --output {self.path}: {reason}")
 
     def write(self, document: list[dict[str, Any]]) -> None:
-        assert self.temporary is not None
-        self.temporary.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
         try:
-            os.replace(self.temporary, self.path)
-        except OSError as error:  # e.g. --output names a directory
-            reason = error.strerror.lower() if error.strerror else type(error).__name__
-            raise UsageError(f"cannot write --output {self.path}: {reason}") from None
+            if self.in_place:
+                with self.target.open("w", encoding="utf-8") as stream:
+                    stream.write(text)
+                return
+            assert self.temporary is not None
+            self.temporary.write_text(text, encoding="utf-8")
+            os.replace(self.temporary, self.target)
+        except OSError as error:  # e.g. /dev/full: no space left on device
+            raise self._error(error) from None
         self.temporary = None
 
     def discard(self) -> None:
@@ -375,27 +539,26 @@ class _OutputFile:
 
 
 def _print(
-    reports: Sequence[Report], work: Plan, results: list[Result], dry_run: bool, console: Console, errors: Console
+    reports: Sequence[Report],
+    work: Plan,
+    results: list[Result],
+    batch_count: int,
+    dry_run: bool,
+    console: Console,
+    every_finding: bool,
 ) -> None:
-    for report in reports:
-        if report.redacted:
-            errors.print(
-                Text(
-                    f"warning: {_count(report.redacted, 'finding')} in {_printable(str(report.path))} "
-                    "without the secret (a redacted report?): skipped"
-                ),
-                soft_wrap=True,
-            )
     count = Counter(result.outcome for result in results)
     sent = len(work.to_send)
-    batch_count = sum(1 for _ in batches(work.to_send))
     # soft_wrap: a sentence is not cut at 80 columns when the output is piped.
-    console.print(
-        Text(f"{_count(len(results), 'finding')} in {_count(len(reports), 'report')}; "
-             f"{_count(sent, 'distinct token')} sent in {_count(batch_count, 'batch', 'batches')}; "
-             f"{_count(count['skipped'], 'finding')} skipped (no GitLab token prefix)."),
-        soft_wrap=True,
-    )  # fmt: skip
+    parts = [
+        f"{_count(len(results), 'finding')} in {_count(len(reports), 'report')}",
+        f"{_count(sent, 'distinct token')} sent in {_count(batch_count, 'batch', 'batches')}",
+    ]
+    if count["skipped"] or not count[REDACTED]:
+        parts.append(f"{_count(count['skipped'], 'finding')} skipped (no GitLab token prefix)")
+    if count[REDACTED]:
+        parts.append(f"{_count(count[REDACTED], 'finding')} redacted (no secret in the report)")
+    console.print(Text("; ".join(parts) + "."), soft_wrap=True)
     if dry_run:
         console.print(Text("Dry run: nothing was changed; the outcomes say what a real run would do."), soft_wrap=True)
     summary = Table(title="Outcomes")
@@ -405,16 +568,37 @@ def _print(
     for outcome in known + sorted(set(count) - set(known)):
         summary.add_row(Text(outcome), str(count[outcome]))
     console.print(summary)
+    if not every_finding:
+        return
     findings = Table(title="Findings")
     findings.add_column("file")
     findings.add_column("line", justify="right")
     findings.add_column("token hint")
     findings.add_column("outcome")
+    findings.add_column("why / audit event")
     for result in sorted(results, key=lambda r: (r.file, r.line or 0)):
         line = str(result.line) if result.line is not None else ""
         # Text, not markup: a file named "[red]x" is shown as it is.
-        findings.add_row(Text(_printable(result.file)), line, Text(result.token_hint), Text(result.outcome))
+        findings.add_row(
+            Text(_printable(result.file)), line, Text(result.token_hint), Text(result.outcome), Text(result.detail)
+        )
     console.print(findings)
+
+
+def _say_redacted(report: Report, errors: Console) -> None:
+    """Findings without their secret may be live tokens: never blamed on their prefix."""
+    if not report.redacted:
+        return
+    how = " (gitleaks --redact)" if report.format == GITLEAKS else ""
+    again = "scan again without --redact" if report.format == GITLEAKS else "scan again keeping the secrets"
+    name = _printable(str(report.path))
+    if report.redacted == len(report.findings):
+        line = f"every finding in {name} is redacted{how}: it holds no secret to revoke; {again}"
+    else:
+        findings = _count(report.redacted, "finding", "findings")
+        verb = "is" if report.redacted == 1 else "are"
+        line = f"{findings} in {name} {verb} redacted{how}: their secrets are not in the report, so they were not sent"
+    errors.print(Text(f"admin-token-api: {line}"), soft_wrap=True)
 
 
 def _count(number: int, singular: str, plural: str | None = None) -> str:
@@ -422,8 +606,17 @@ def _count(number: int, singular: str, plural: str | None = None) -> str:
 
 
 def _printable(text: str) -> str:
-    # A report's file name is not ours: no escape sequence reaches the terminal.
+    # A report's text is not ours: no escape sequence (C0 or C1) reaches a terminal, not even
+    # through `cat` of the --output file; a lone surrogate becomes `?` too.
     return "".join(character if character.isprintable() else "?" for character in text)
+
+
+def _shown_file(file: str) -> str:
+    """A finding's file as shown and written: printable, and any token in it (a git remote's URL
+    holds one) cut to its prefix and `…`."""
+    prefixes = sorted(known_prefixes(), key=len, reverse=True)
+    pattern = "|".join(re.escape(prefix) for prefix in prefixes)
+    return _printable(re.sub(f"({pattern})[^\\s/:@'\"?#&]*", "\\1…", file))
 
 
 __all__ = ["BulkClient", "Result", "RevokeError", "UsageError", "batches", "revoke_report", "token_hint"]
