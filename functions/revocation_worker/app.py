@@ -1,8 +1,9 @@
-"""RevocationWorkerFunction: revokes what secret detection's findings queued, one message at a time.
+"""RevocationWorkerFunction: revokes what secret detection's findings and GitHub's alerts queued, one
+message at a time.
 
-SQS event source with partial-batch responses: a message whose revoke hit a storage fault, or
-that met the `secret_detection_auto_revoke` kill switch off, is reported as failed and comes
-back (after 5 receives, to the dead-letter queue); every other message of the batch is done.
+SQS event source with partial-batch responses: a message whose revoke hit a storage fault, or that
+met its author's kill switch off, is reported as failed and comes back (after 5 receives, to the
+dead-letter queue); every other message of the batch is done.
 A refusal or a token no longer there is an outcome, not a failure.
 """
 
@@ -16,6 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from admin_token import budget
 from admin_token.errors import FeatureDisabled
 from admin_token.observability import logger, metrics
+from admin_token.outcomes import FAILED, metric_name
 from admin_token.revocation_queue import InvalidMessage, RevocationMessage
 from admin_token.secret_detection import REVOCABLE_TYPES, revoke_queued
 
@@ -43,7 +45,7 @@ def handle_record(record: SQSRecord) -> str:
     except Exception:
         # Any failure (in practice a storage fault): the message alone comes back (after 5
         # receives, to the dead-letter queue). Counted, so retries show before the alarm does.
-        metrics.add_metric(name="SecretDetection_failed", unit=MetricUnit.Count, value=1)
+        metrics.add_metric(name=metric_name("SecretDetection", FAILED), unit=MetricUnit.Count, value=1)
         raise
 
 

@@ -327,7 +327,7 @@ def test_a_storage_fault_fails_only_that_message_and_it_goes_to_the_dead_letter_
                                                                   "personal_access_token"]  # fmt: skip
     # Each failed receive is counted: retries show before the dead-letter alarm does.
     emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
-    assert sum(document.get("SecretDetection_failed", [0.0])[0] for document in emitted) == 5
+    assert sum(document.get("SecretDetectionFailed", [0.0])[0] for document in emitted) == 5
     assert revocation.queued() == []
     assert revocation.queued(revocation.dlq_url) == [
         {"digest": runner_digest, "token_type": "runner_authentication_token",
