@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import multiprocessing
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -17,7 +15,7 @@ from admin_token.models.requests import NO_CONTENT_TYPE
 from tests.integration.conftest import ApiResponse, Tables, call
 from tests.support import demo
 from tests.support.events import bulk_event
-from tests.support.race_workers import bulk_at, warm_up
+from tests.support.races import at_one_instant, bulk_at, worker_pool
 
 OUTCOMES = [
     "revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "unsupported", "refused", "invalid",
@@ -206,9 +204,7 @@ def test_a_thousand_tokens_take_few_reads_and_one_transaction_per_change(
 
 @pytest.fixture(scope="module")
 def pool(dynamodb_endpoint: str, appconfig: Any) -> Iterator[ProcessPoolExecutor]:
-    with ProcessPoolExecutor(16, mp_context=multiprocessing.get_context("spawn")) as executor:
-        for future in [executor.submit(warm_up) for _ in range(32)]:
-            future.result(timeout=120)
+    with worker_pool(16) as executor:
         yield executor
 
 
@@ -221,9 +217,7 @@ def test_sixteen_concurrent_bulk_requests_with_overlapping_lists_change_each_tok
               demo.ALICE_SESSION, demo.INSTANCE_SCIM, demo.GROUP_SCIM]  # fmt: skip
     lists = [shared[offset:] + shared[:offset] + [f"glpat-own{offset:02d}Token0000"] for offset in range(16)]
 
-    start_at = time.time() + 0.5
-    answers = [future.result(timeout=120) for future in [pool.submit(bulk_at, start_at, tokens, demo.ADMIN)
-                                                         for tokens in lists]]  # fmt: skip
+    answers = at_one_instant(pool, bulk_at, [(tokens, demo.ADMIN) for tokens in lists])
 
     # Then every request is answered, and every token changed exactly once, with one audit record
     assert [status for status, _ in answers] == [200] * 16
