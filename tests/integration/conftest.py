@@ -25,6 +25,7 @@ from admin_token_local.seed import DEMO_SEED_PATH, load_seed_file, write_seed
 from admin_token_local.template import feature_flags_document, table_names
 from tests.conftest import TEMPLATE
 from tests.support.events import proxy_event
+from tests.support.revocation import RevocationApi
 
 DEFAULT_FLAGS = feature_flags_document(TEMPLATE)
 
@@ -178,3 +179,20 @@ def dynamodb_work(tables: dict[str, str]) -> Iterator[list[tuple[str, int]]]:
     events.register("before-parameter-build.dynamodb", record)
     yield calls
     events.unregister("before-parameter-build.dynamodb", record)
+
+
+NOT_FOUND = {"message": {"error": "Not found"}}
+
+
+def dry_run(api: Api, token: Any, value: Any = True) -> Any:
+    return api.revoke(body={"token": token, "dry_run": value})
+
+
+def everything(db: Tables) -> dict[str, list[dict[str, Any]]]:
+    return {name: db.all_items(name) for name in ("TokensTable", "UsersTable", "RunnersTable", "AuditTable")}
+
+
+@pytest.fixture
+def revocation(tables: dict[str, str], dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> RevocationApi:
+    """GitLab's Token Revocation API and its queue, on this test's tables."""
+    return RevocationApi(dynamodb_endpoint, monkeypatch)

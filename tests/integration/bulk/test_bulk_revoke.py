@@ -1,4 +1,5 @@
-"""Issue 7 item 3: `POST /api/v4/admin/tokens/revoke`, up to 1,000 tokens with a result per token."""
+"""`POST /api/v4/admin/tokens/revoke`, up to 1,000 tokens with a result per token: its answers, its
+refusals of a whole request, its cost, and concurrent bulks."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import pytest
 
 from admin_token.errors import StorageUnavailable
 from admin_token.models.requests import NO_CONTENT_TYPE
-from tests.integration.conftest import ApiResponse, Tables, call
+from tests.integration.conftest import ApiResponse, Tables, call, everything
 from tests.support import demo
 from tests.support.events import bulk_event
 from tests.support.races import at_one_instant, bulk_at, worker_pool
@@ -21,14 +22,12 @@ OUTCOMES = [
     "revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "unsupported", "refused", "invalid",
     "duplicate", "failed",
 ]  # fmt: skip
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+INVALID = (400, {"error": "dry_run is invalid"})
 
 
 def bulk(body: Any = None, *, as_: str | None = demo.ADMIN, **event: Any) -> ApiResponse:
     return call("RevokeFunction", bulk_event(body, as_, **event))
-
-
-def everything(db: Tables) -> dict[str, list[dict[str, Any]]]:
-    return {name: db.all_items(name) for name in ("TokensTable", "UsersTable", "RunnersTable", "AuditTable")}
 
 
 def outcomes(response: ApiResponse) -> list[str]:
@@ -240,3 +239,32 @@ def test_the_dynamodb_client_keeps_a_connection_for_every_transaction_in_flight(
     from admin_token.storage.dynamodb import _client
 
     assert _client().meta.config.max_pool_connections >= PARALLEL_REVOKES
+
+
+@pytest.mark.parametrize("value", ["false", "true"])
+def test_a_json_string_dry_run_in_a_bulk_is_400_and_revokes_nothing(db: Tables, tables: Any, value: str) -> None:
+    response = call("RevokeFunction", bulk_event({"tokens": [demo.AGENT], "dry_run": value}, demo.ADMIN))
+    assert (response.status, response.body) == INVALID
+    assert db.audit_records() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        (f'{{"tokens": ["{demo.AGENT}"], "dry_run": true, "dry_run": false}}', "dry_run"),
+        (f'{{"tokens": ["{demo.ALICE_FEED}"], "tokens": ["{demo.AGENT}"], "dry_run": true}}', "tokens"),
+    ],
+)
+def test_a_bulk_body_with_a_repeated_key_is_400_and_revokes_nothing(db: Tables, tables: Any, body: str,
+                                                                    key: str) -> None:  # fmt: skip
+    response = call("RevokeFunction", bulk_event(None, demo.ADMIN, raw_body=body))
+    assert (response.status, response.body) == (400, {"error": f"{key} is repeated"})
+    assert db.audit_records() == []
+
+
+def test_a_bulk_json_body_sent_as_a_form_says_to_send_the_json_content_type(db: Tables, tables: Any) -> None:
+    event = bulk_event(None, demo.ADMIN, raw_body=f'{{"tokens": ["{demo.AGENT}"]}}', headers=FORM)
+    response = call("RevokeFunction", event)
+    assert response.status == 415
+    assert "Content-Type: application/json" in response.body["error"]
+    assert db.audit_records() == []
