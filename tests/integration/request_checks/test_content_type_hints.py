@@ -5,11 +5,8 @@ then one form field named after the whole document, and "token is missing" alone
 
 from __future__ import annotations
 
-from typing import Any
-
-from tests.integration.conftest import Api, Tables, call
+from tests.integration.conftest import Api, Tables
 from tests.support import demo
-from tests.support.events import bulk_event
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -21,14 +18,6 @@ def test_json_sent_as_a_form_is_400_saying_to_send_the_json_content_type(api: Ap
         assert response.body["error"].startswith("token is missing: the body looks like JSON")
         assert "Content-Type: application/json" in response.body["error"]
         assert demo.AGENT not in response.body["error"]
-    assert db.audit_records() == []
-
-
-def test_a_bulk_json_body_sent_as_a_form_says_to_send_the_json_content_type(db: Tables, tables: Any) -> None:
-    event = bulk_event(None, demo.ADMIN, raw_body=f'{{"tokens": ["{demo.AGENT}"]}}', headers=FORM)
-    response = call("RevokeFunction", event)
-    assert response.status == 415
-    assert "Content-Type: application/json" in response.body["error"]
     assert db.audit_records() == []
 
 

@@ -25,8 +25,8 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.integration.audit_events.test_audit_events import LIST_PATH, AuditTable, audit_event
 from tests.integration.conftest import Tables, call
-from tests.integration.test_audit_events import LIST_PATH, AuditTable, audit_event
 from tests.support import demo
 
 SCALE = float(os.environ.get("AUDIT_HOSTILE_SCALE", "1"))

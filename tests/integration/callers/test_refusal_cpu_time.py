@@ -1,6 +1,6 @@
 """Issue 6 item 7: a refused caller cannot tell from the handler's CPU time whether the target exists.
 
-test_authorization_matrix.py proves the same answer and the same DynamoDB calls. This proves the
+test_refusals_tell_nothing.py proves the same answer and the same DynamoDB calls. This proves the
 same work inside the handler: DynamoDB is replaced by a client that replays responses recorded
 from moto after a fixed delay (sleeping costs no CPU), so what is measured is only our code.
 What still differs inside DynamoDB is described in docs/threat-model.md.

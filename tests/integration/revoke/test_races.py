@@ -4,8 +4,6 @@ state. And a lookup racing a revoke sees the before or the after, never a half."
 
 from __future__ import annotations
 
-import multiprocessing
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -15,7 +13,7 @@ import pytest
 
 from tests.integration.conftest import Api, Tables
 from tests.support import demo
-from tests.support.race_workers import invoke_at, warm_up
+from tests.support.races import at_one_instant, invoke_at, worker_pool
 
 RACERS = 16
 REVOCABLE = demo.revocable(RACERS)
@@ -23,17 +21,12 @@ REVOCABLE = demo.revocable(RACERS)
 
 @pytest.fixture(scope="module")
 def pool(dynamodb_endpoint: str, appconfig: Any) -> Iterator[ProcessPoolExecutor]:
-    # Spawned after both backends are up, so every worker inherits their endpoints.
-    with ProcessPoolExecutor(RACERS, mp_context=multiprocessing.get_context("spawn")) as executor:
-        for future in [executor.submit(warm_up) for _ in range(RACERS * 2)]:
-            future.result(timeout=120)
+    with worker_pool(RACERS) as executor:
         yield executor
 
 
 def race(pool: ProcessPoolExecutor, requests: list[tuple[str, str]]) -> list[tuple[int, Any]]:
-    start_at = time.time() + 0.5
-    futures = [pool.submit(invoke_at, start_at, method, token, demo.ADMIN) for method, token in requests]
-    return [future.result(timeout=120) for future in futures]
+    return at_one_instant(pool, invoke_at, [(method, token, demo.ADMIN) for method, token in requests])
 
 
 def tokens_of(db: Tables, token_type: str) -> list[dict[str, Any]]:

@@ -20,7 +20,6 @@ from admin_token.storage.items import audit_record_from_item
 from admin_token_local.stream_reader import StreamReader, stream_pipes
 from tests.conftest import TEMPLATE
 from tests.integration.conftest import Api, Tables, call
-from tests.integration.test_revoke_answers import REVOCABLE
 from tests.support import demo
 from tests.support.events import bulk_event
 from tests.support.plaintexts import seed_plaintexts
@@ -64,11 +63,11 @@ def stream_records(db: Tables, table: str) -> list[dict[str, Any]]:
     return records
 
 
-@pytest.mark.parametrize("kind", list(REVOCABLE))
+@pytest.mark.parametrize("kind", list(demo.REVOKE_ANSWERS))
 def test_a_revoke_of_each_kind_is_announced_once_with_the_audit_records_detail(
     api: Api, db: Tables, announced: Announced, kind: str
 ) -> None:
-    token, token_type, action, target, _ = REVOCABLE[kind]
+    token, token_type, action, target, _ = demo.REVOKE_ANSWERS[kind]
     assert api.revoke(body={"token": token, "dry_run": True}).status == 200
 
     response = api.revoke(token)

@@ -1,6 +1,6 @@
 """Issue 3 item 3: a refused caller learns nothing about the target: the same answer, and the
 same DynamoDB work, whether it exists or not. (Every kind of caller against both endpoints, with
-admin mode on and off, is in test_caller_authorisation.py.)"""
+admin mode on and off, is in tests/integration/callers/test_who_may_call.py.)"""
 
 from __future__ import annotations
 

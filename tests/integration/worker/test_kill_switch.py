@@ -12,8 +12,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import pytest
-
 from admin_token.digests import token_digest
 from admin_token_local.sqs_poller import poll_once
 from tests.integration.conftest import Tables
@@ -32,11 +30,6 @@ ON_FOR_THE_BOT = {
         }
     },
 }
-
-
-@pytest.fixture
-def revocation(tables: dict[str, str], dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> RevocationApi:
-    return RevocationApi(dynamodb_endpoint, monkeypatch)
 
 
 def queue_runner(revocation: RevocationApi) -> str:

@@ -408,7 +408,7 @@ def _malformed(token: str) -> list[tuple[str, dict[str, Any], tuple[int, Any]]]:
     return [
         ("broken JSON", {"raw_body": '{"token": "' + token + '"', "headers": as_json}, NOT_JSON),
         ("array", {"raw_body": json.dumps([token]), "headers": as_json}, NOT_OBJECT),
-        ("bare string", {"raw_body": json.dumps(token)}, NOT_OBJECT),
+        ("bare string", {"raw_body": json.dumps(token), "headers": as_json}, NOT_OBJECT),
         ("text/plain", {"raw_body": f"token={token}", "headers": {"Content-Type": "text/plain"}}, MEDIA_TYPE),
         ("odd type", {"raw_body": json.dumps({"token": token}), "headers": {"Content-Type": "x/y"}}, MEDIA_TYPE),
         ("repeated field", {"raw_body": f"token={token}&token={token}", "headers": as_form}, INVALID),

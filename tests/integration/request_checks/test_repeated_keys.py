@@ -1,5 +1,5 @@
 """A repeated JSON key is 400 `{"error": "<key> is repeated"}` and nothing is done, in every body:
-the single revoke, the bulk revoke, the findings of the Token Revocation API, and queued messages.
+the single revoke, the bulk revoke (in bulk/), the findings of the Token Revocation API, and queued messages.
 
 Python's `json` keeps a repeated key's last value, so `"dry_run": true, "dry_run": false` was a
 real revoke."""
@@ -7,14 +7,10 @@ real revoke."""
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import pytest
 
 from admin_token.digests import token_digest
-from tests.integration.conftest import Api, Tables, call
+from tests.integration.conftest import Api, Tables
 from tests.support import demo
-from tests.support.events import bulk_event
 from tests.support.revocation import RevocationApi, finding
 
 JSON = {"Content-Type": "application/json"}
@@ -34,25 +30,6 @@ def test_a_repeated_token_key_is_400_on_lookup_and_revoke(api: Api, db: Tables) 
         response = send(raw_body=body)  # no Content-Type: still read as JSON, still refused
         assert (response.status, response.body) == (400, {"error": "token is repeated"})
     assert db.audit_records() == []
-
-
-@pytest.mark.parametrize(
-    ("body", "key"),
-    [
-        (f'{{"tokens": ["{demo.AGENT}"], "dry_run": true, "dry_run": false}}', "dry_run"),
-        (f'{{"tokens": ["{demo.ALICE_FEED}"], "tokens": ["{demo.AGENT}"], "dry_run": true}}', "tokens"),
-    ],
-)
-def test_a_bulk_body_with_a_repeated_key_is_400_and_revokes_nothing(db: Tables, tables: Any, body: str,
-                                                                    key: str) -> None:  # fmt: skip
-    response = call("RevokeFunction", bulk_event(None, demo.ADMIN, raw_body=body))
-    assert (response.status, response.body) == (400, {"error": f"{key} is repeated"})
-    assert db.audit_records() == []
-
-
-@pytest.fixture
-def revocation(tables: dict[str, str], dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> RevocationApi:
-    return RevocationApi(dynamodb_endpoint, monkeypatch)
 
 
 def test_findings_with_a_repeated_key_are_400_and_nothing_is_queued(revocation: RevocationApi) -> None:

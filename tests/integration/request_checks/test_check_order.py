@@ -159,15 +159,22 @@ def test_a_matching_type_without_a_record_is_not_found(api: Api, endpoint: str, 
 # -- malformed input: always a 4xx with a JSON body that says what is wrong -----------------
 
 
+# A body sent with no Content-Type is read as JSON; when that fails, the 400 says so.
+READ_AS_JSON = (
+    " (no Content-Type was sent, so the body was read as JSON; a form needs Content-Type: "
+    "application/x-www-form-urlencoded)"
+)
+
+
 @pytest.mark.parametrize("endpoint", ["lookup", "revoke"])
 @pytest.mark.parametrize(
     ("raw_body", "headers", "expected"),
     [
         ("{not json", {"Content-Type": "application/json"}, (400, {"error": "request body is not valid JSON"})),
         ('["token"]', {"Content-Type": "application/json"}, (400, {"error": "request body must be a JSON object"})),
-        ('"glpat-x"', {}, (400, {"error": "request body must be a JSON object"})),
+        ('"glpat-x"', {}, (400, {"error": "request body must be a JSON object" + READ_AS_JSON})),
         ("[" * 50_000 + "]" * 50_000, {}, (413, {"error": "request body too large"})),
-        ("[" * 20_000 + "]" * 20_000, {}, (400, {"error": "request body is not valid JSON"})),
+        ("[" * 20_000 + "]" * 20_000, {}, (400, {"error": "request body is not valid JSON" + READ_AS_JSON})),
         (
             json.dumps({"token": "x" * 70_000}),
             {"Content-Type": "application/json"},

@@ -32,7 +32,7 @@ from admin_token.digests import token_digest
 from admin_token.secret_detection import RULE_TYPES
 from admin_token.token_types import REGISTRY
 from tests.integration.conftest import ApiResponse, call
-from tests.integration.test_secret_detection import ALL_TYPES
+from tests.integration.token_revocation_api.test_token_revocation_api import ALL_TYPES
 from tests.support import demo
 from tests.support.events import proxy_event
 from tests.support.revocation import FINDINGS_PATH, TYPES_PATH, RevocationApi
@@ -57,11 +57,6 @@ def hostile_settings(max_examples: int) -> settings:
         database=None,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-
-
-@pytest.fixture
-def revocation(tables: dict[str, str], dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> RevocationApi:
-    return RevocationApi(dynamodb_endpoint, monkeypatch)
 
 
 @pytest.fixture

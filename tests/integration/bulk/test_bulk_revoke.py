@@ -1,10 +1,9 @@
-"""Issue 7 item 3: `POST /api/v4/admin/tokens/revoke`, up to 1,000 tokens with a result per token."""
+"""`POST /api/v4/admin/tokens/revoke`, up to 1,000 tokens with a result per token: its answers, its
+refusals of a whole request, its cost, and concurrent bulks."""
 
 from __future__ import annotations
 
 import json
-import multiprocessing
-import time
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -14,23 +13,21 @@ import pytest
 
 from admin_token.errors import StorageUnavailable
 from admin_token.models.requests import NO_CONTENT_TYPE
-from tests.integration.conftest import ApiResponse, Tables, call
+from tests.integration.conftest import ApiResponse, Tables, call, everything
 from tests.support import demo
 from tests.support.events import bulk_event
-from tests.support.race_workers import bulk_at, warm_up
+from tests.support.races import at_one_instant, bulk_at, worker_pool
 
 OUTCOMES = [
     "revoked", "reset", "deleted", "expired", "already_revoked", "not_found", "unsupported", "refused", "invalid",
     "duplicate", "failed",
 ]  # fmt: skip
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+INVALID = (400, {"error": "dry_run is invalid"})
 
 
 def bulk(body: Any = None, *, as_: str | None = demo.ADMIN, **event: Any) -> ApiResponse:
     return call("RevokeFunction", bulk_event(body, as_, **event))
-
-
-def everything(db: Tables) -> dict[str, list[dict[str, Any]]]:
-    return {name: db.all_items(name) for name in ("TokensTable", "UsersTable", "RunnersTable", "AuditTable")}
 
 
 def outcomes(response: ApiResponse) -> list[str]:
@@ -206,9 +203,7 @@ def test_a_thousand_tokens_take_few_reads_and_one_transaction_per_change(
 
 @pytest.fixture(scope="module")
 def pool(dynamodb_endpoint: str, appconfig: Any) -> Iterator[ProcessPoolExecutor]:
-    with ProcessPoolExecutor(16, mp_context=multiprocessing.get_context("spawn")) as executor:
-        for future in [executor.submit(warm_up) for _ in range(32)]:
-            future.result(timeout=120)
+    with worker_pool(16) as executor:
         yield executor
 
 
@@ -221,9 +216,7 @@ def test_sixteen_concurrent_bulk_requests_with_overlapping_lists_change_each_tok
               demo.ALICE_SESSION, demo.INSTANCE_SCIM, demo.GROUP_SCIM]  # fmt: skip
     lists = [shared[offset:] + shared[:offset] + [f"glpat-own{offset:02d}Token0000"] for offset in range(16)]
 
-    start_at = time.time() + 0.5
-    answers = [future.result(timeout=120) for future in [pool.submit(bulk_at, start_at, tokens, demo.ADMIN)
-                                                         for tokens in lists]]  # fmt: skip
+    answers = at_one_instant(pool, bulk_at, [(tokens, demo.ADMIN) for tokens in lists])
 
     # Then every request is answered, and every token changed exactly once, with one audit record
     assert [status for status, _ in answers] == [200] * 16
@@ -246,3 +239,32 @@ def test_the_dynamodb_client_keeps_a_connection_for_every_transaction_in_flight(
     from admin_token.storage.dynamodb import _client
 
     assert _client().meta.config.max_pool_connections >= PARALLEL_REVOKES
+
+
+@pytest.mark.parametrize("value", ["false", "true"])
+def test_a_json_string_dry_run_in_a_bulk_is_400_and_revokes_nothing(db: Tables, tables: Any, value: str) -> None:
+    response = call("RevokeFunction", bulk_event({"tokens": [demo.AGENT], "dry_run": value}, demo.ADMIN))
+    assert (response.status, response.body) == INVALID
+    assert db.audit_records() == []
+
+
+@pytest.mark.parametrize(
+    ("body", "key"),
+    [
+        (f'{{"tokens": ["{demo.AGENT}"], "dry_run": true, "dry_run": false}}', "dry_run"),
+        (f'{{"tokens": ["{demo.ALICE_FEED}"], "tokens": ["{demo.AGENT}"], "dry_run": true}}', "tokens"),
+    ],
+)
+def test_a_bulk_body_with_a_repeated_key_is_400_and_revokes_nothing(db: Tables, tables: Any, body: str,
+                                                                    key: str) -> None:  # fmt: skip
+    response = call("RevokeFunction", bulk_event(None, demo.ADMIN, raw_body=body))
+    assert (response.status, response.body) == (400, {"error": f"{key} is repeated"})
+    assert db.audit_records() == []
+
+
+def test_a_bulk_json_body_sent_as_a_form_says_to_send_the_json_content_type(db: Tables, tables: Any) -> None:
+    event = bulk_event(None, demo.ADMIN, raw_body=f'{{"tokens": ["{demo.AGENT}"]}}', headers=FORM)
+    response = call("RevokeFunction", event)
+    assert response.status == 415
+    assert "Content-Type: application/json" in response.body["error"]
+    assert db.audit_records() == []
