@@ -1,4 +1,4 @@
-"""Issue 6, done-when: 10,000 hostile requests from 4 threads, then 16-way races on every revocable
+"""10,000 hostile requests from 4 threads, then 16-way races on every revocable
 type, over HTTP against `serve`: no 5xx, no dropped connection, one effect per race, and nothing
 in serve's output but its banner that holds a token or a digest.
 

@@ -1,4 +1,4 @@
-"""Spec §2: a request that carries more than one credential value is not authenticated.
+"""A request that carries more than one credential value is not authenticated (docs/contract.md, "Who may call").
 
 API Gateway keeps every value of a repeated header in `multiValueHeaders` and only the last in
 `headers`. Reading `headers` alone let `PRIVATE-TOKEN: glpat-bogus` then `PRIVATE-TOKEN: <admin>`

@@ -1,4 +1,4 @@
-"""Issue 6 item 7: a refused caller cannot tell from the handler's CPU time whether the target exists.
+"""A refused caller cannot tell from the handler's CPU time whether the target exists.
 
 test_refusals_tell_nothing.py proves the same answer and the same DynamoDB calls. This proves the
 same work inside the handler: DynamoDB is replaced by a client that replays responses recorded

@@ -1,4 +1,4 @@
-"""Issue 3 item 3: a refused caller learns nothing about the target: the same answer, and the
+"""A refused caller learns nothing about the target: the same answer, and the
 same DynamoDB work, whether it exists or not. (Every kind of caller against both endpoints, with
 admin mode on and off, is in tests/integration/callers/test_who_may_call.py.)"""
 

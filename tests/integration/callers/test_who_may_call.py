@@ -1,4 +1,4 @@
-"""Spec §2: who may call. Every row, against both endpoints."""
+"""Who may call (docs/contract.md, "Who may call"). Every row, against both endpoints."""
 
 from __future__ import annotations
 

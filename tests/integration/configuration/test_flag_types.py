@@ -1,5 +1,5 @@
-"""Spec §6 through the handlers: a flag that is not the type it must be never enables anything,
-and a boolean flag missing from the document is off.
+"""Flags and settings (docs/contract.md) through the handlers: a flag that is not the type it must be
+never enables anything, and a boolean flag missing from the document is off.
 
 Powertools' schema accepts `{"default": "false", "boolean_type": false}`, and Python reads the
 string "false" as true. Such a document counts as invalid, exactly like an unreadable one: the

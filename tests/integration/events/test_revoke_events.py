@@ -1,4 +1,4 @@
-"""Issue 8 item 4: a committed revoke, and only that, puts exactly one `Token revoked` event out.
+"""A committed revoke, and only that, puts exactly one `Token revoked` event out.
 
 The real handlers revoke against moto; the audit table's stream is read by the local stand-in of
 the template's Pipe (its filter and input template), as `serve --events-log` does.

@@ -1,4 +1,4 @@
-"""Spec §4: what a lookup returns, for the fields that are derived rather than stored."""
+"""What a lookup returns, for the fields that are derived rather than stored (docs/contract.md, "Token types")."""
 
 from __future__ import annotations
 

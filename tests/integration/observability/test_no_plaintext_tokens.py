@@ -1,4 +1,4 @@
-"""Spec §7: no plaintext token is ever stored, logged, traced, measured or sent back.
+"""No plaintext token is ever stored, logged, traced, measured or sent back (docs/threat-model.md, T1, T2).
 
 Every demo token (demo/seed.json, which holds all of tests/support/demo.py and three more) is
 driven through both functions, as the target and as the caller's credential, down every
@@ -578,7 +578,7 @@ def test_the_scan_finds_a_plaintext_planted_in_every_channel(
     assert [finding.channel for finding in find_needles(table_texts(db, count=False), [demo.AGENT])] == ["UsersTable"]
 
 
-# -- bulk revoke (issue 7) --------------------------------------------------------------------
+# -- bulk revoke --------------------------------------------------------------------------------
 
 
 def test_a_bulk_revoke_of_every_token_emits_and_stores_no_plaintext_and_answers_no_digest(

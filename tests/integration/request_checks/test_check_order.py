@@ -1,4 +1,4 @@
-"""Spec §3: the order of checks, each error body, and malformed input never a 5xx."""
+"""The order of checks, each error body, and malformed input never a 5xx (docs/contract.md, "Order of checks")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Spec §3 "malformed input never gives a 5xx", as properties over hostile requests.
+"""Malformed input never gives a 5xx, as properties over hostile requests (docs/contract.md, "Order of checks").
 
 Hypothesis builds REST v1 proxy events (tests/support/events.py) and sends them through the
 real handlers (LookupFunction and RevokeFunction, via the integration harness): arbitrary

@@ -1,4 +1,5 @@
-"""Spec §3 step 4 for numbers Python will not parse: a 5,000-digit `token` is still just "not a string".
+"""Step 4 of the order of checks (docs/contract.md) for numbers Python will not parse: a 5,000-digit
+`token` is still just "not a string".
 
 `json.loads` refuses integers longer than `sys.get_int_max_str_digits()` (4,300) with a
 ValueError, which once read as "request body is not valid JSON". The body is valid JSON: its

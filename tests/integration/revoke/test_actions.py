@@ -1,4 +1,4 @@
-"""Spec §5: each type's revoke action, and the state it leaves behind."""
+"""Each type's revoke action, and the state it leaves behind (docs/contract.md, "What `DELETE` does")."""
 
 from __future__ import annotations
 

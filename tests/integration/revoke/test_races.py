@@ -1,4 +1,4 @@
-"""Issue 3 item 4: for every revocable type, 16 concurrent revokes of one token (16 processes,
+"""For every revocable type, 16 concurrent revokes of one token (16 processes,
 one moto server): exactly one effective action, exactly one audit record, a consistent final
 state. And a lookup racing a revoke sees the before or the after, never a half."""
 

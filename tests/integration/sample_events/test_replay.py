@@ -45,7 +45,7 @@ UNSUPPORTED = {"message": "Token type not supported."}
 def user_entity(
     user_id: int, username: str, name: str, created_at: str, *, state: str = "active", bot: bool = False
 ) -> dict[str, Any]:
-    """Spec §4 user entity: `id, username, name, state, locked, avatar_url, web_url, created_at, bot`."""
+    """The user entity (docs/contract.md): `id, username, name, state, locked, avatar_url, web_url, created_at, bot`."""
     return {
         "id": user_id,
         "username": username,
@@ -60,7 +60,7 @@ def user_entity(
 
 
 def basic_user(user_id: int, username: str, name: str, *, state: str = "active") -> dict[str, Any]:
-    """Spec §4 basic user (trigger owner, job user): `id, username, name, state, web_url`."""
+    """The basic user (trigger owner, job user): `id, username, name, state, web_url`."""
     return {"id": user_id, "username": username, "name": name, "state": state, "web_url": f"{GITLAB_URL}/{username}"}
 
 
@@ -127,7 +127,7 @@ SHARED_RUNNER_UNTOUCHED = AfterLookup(SHARED_RUNNER, 200, SHARED_RUNNER_ENTITY)
 AUDIT_EVENTS_PATH = "/api/v4/audit_events"
 # Event ids of 2026-11-28T12:00:00.000Z (its millisecond since 2020, shifted 12 bits, plus 1, 2, 3).
 AUDIT_IDS = (893052518400001, 893052518400002, 893052518400003)
-# Spec §5's event for the second of the pinned revokes: runner 1, unregistered by root.
+# The `Token revoked` event for the second of the pinned revokes: runner 1, unregistered by root.
 SHARED_RUNNER_REVOKED = {
     "id": AUDIT_IDS[1],
     "author_id": 1,
@@ -160,7 +160,7 @@ GITHUB_PATH = "/v1/github/secret_scanning"
 GITHUB_DEPLOY_TOKEN_FOUND_AT = (
     "https://github.com/acme-oss/shop-deploy/blob/8c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d/.env#L4"
 )
-# Spec §4's deploy token entity for the seed's deploy token 1, as GitLab answers a lookup of it.
+# The deploy token entity for the seed's deploy token 1, as GitLab answers a lookup of it.
 PROJECT_DEPLOY_ENTITY = {
     "id": 1,
     "name": "project-deploy",
@@ -191,7 +191,7 @@ REVOCABLE_TOKEN_TYPES = [
 ]
 
 EXPECTED: dict[str, Expected] = {
-    # --- One lookup per token type of spec §4, in matching order --------------------------------
+    # --- One lookup per token type (docs/contract.md "Token types"), in matching order ---------
     "lookup-deploy-token.json": Expected(
         "LookupFunction",
         200,
@@ -279,7 +279,7 @@ EXPECTED: dict[str, Expected] = {
                 "started_at": "2024-01-01T00:00:01.000Z",
                 "finished_at": None,
                 "user": basic_user(2, "alice", "Alice Developer"),
-                # Spec §4 names no pipeline fields; what the seed knows of pipeline 7 (a job runs on its
+                # The contract names no pipeline fields; what the seed knows of pipeline 7 (a job runs on its
                 # pipeline's ref in GitLab, so the pipeline's ref is the job's).
                 "pipeline": {"id": 7, "project_id": 10, "ref": "main"},
             }
@@ -297,7 +297,7 @@ EXPECTED: dict[str, Expected] = {
     "lookup-group-scim-access-token.json": Expected(
         "LookupFunction", 200, {"id": 1, "created_at": "2024-04-02T00:00:00.000Z", "group_id": 20}
     ),
-    # --- Lookup errors (spec §2, §3) --------------------------------------------------------------
+    # --- Lookup errors (docs/contract.md "Who may call", "Order of checks") --------------------
     "lookup-no-credential.json": Expected("LookupFunction", 401, UNAUTHORIZED),
     "lookup-read-api-only.json": Expected("LookupFunction", 403, FORBIDDEN),
     "lookup-token-in-query-string.json": Expected(

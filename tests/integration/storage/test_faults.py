@@ -1,4 +1,4 @@
-"""Issue 3 item 5: DynamoDB throttling, 5xx and transaction conflicts; AppConfig outages.
+"""DynamoDB throttling, 5xx and transaction conflicts; AppConfig outages.
 
 Bounded retries with backoff inside the time budget, then `503` with `Retry-After`, and
 nothing partly written. Counted in attempts, never timed.

@@ -1,4 +1,4 @@
-"""Issue 2's budget: a lookup makes at most 2 sequential DynamoDB calls, caller included; a
+"""The round-trip budget (docs/performance.md): a lookup makes at most 2 sequential DynamoDB calls, caller included; a
 revoke at most 2 reads and 1 transaction. No Scan, no Query. Counted with botocore's event hooks
 on the client the service itself uses."""
 

@@ -1,4 +1,4 @@
-"""Spec §4 row 6: runner authentication tokens start with `glrt-`, and only that.
+"""Runner authentication tokens start with `glrt-`, and only that (docs/contract.md, "Token types").
 
 GitLab's `RunnerAuthenticationToken.prefix?` matches `glrt-` alone, so a `glrtr-…` token falls
 through every type to 422, like any unknown prefix, even if some record held it.
