@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
+
+import pytest
 
 from admin_token_local.template import function_environment, load_template
 
@@ -28,3 +31,10 @@ os.environ.update(
 )
 for variable in ("AWS_PROFILE", "AWS_ENDPOINT_URL"):
     os.environ.pop(variable, None)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Two tests under one id would run once under pytest-xdist, which schedules by id."""
+    repeated = sorted(nodeid for nodeid, count in Counter(item.nodeid for item in items).items() if count > 1)
+    if repeated:
+        raise pytest.UsageError("tests collected under the same id: " + ", ".join(repeated))

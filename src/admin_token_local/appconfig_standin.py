@@ -15,7 +15,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from admin_token_local.http_server import LocalHTTPServer
+from admin_token_local.http_server import BackgroundServer
 
 # AppConfig's default when the session sets no RequiredMinimumPollIntervalInSeconds.
 DEFAULT_POLL_INTERVAL_SECONDS = 60
@@ -39,8 +39,7 @@ class AppConfigStandIn:
         self._version = 0
         self._available = True
         self._tokens: dict[str, _Session] = {}
-        self._server: LocalHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving = BackgroundServer(_handler_for(self), "appconfig-standin")
         self.set_document(document)
 
     def set_document(self, document: dict[str, Any]) -> None:
@@ -57,23 +56,10 @@ class AppConfigStandIn:
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen on host:port (0 = any free port) in a daemon thread; return the base URL."""
-        server = LocalHTTPServer((host, port), _handler_for(self), ipv6=":" in host)
-        self._server = server
-        self._thread = threading.Thread(
-            target=server.serve_forever, args=(0.05,), name="appconfig-standin", daemon=True
-        )
-        self._thread.start()
-        bound_host, bound_port = server.server_address[:2]
-        return f"http://{bound_host!s}:{bound_port}"
+        return self._serving.start(host, port)
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._serving.stop()
 
     # -- the two operations; each returns (status, headers, body) ------------------------------
 

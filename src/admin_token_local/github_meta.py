@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, Final
 
-from admin_token_local.http_server import LocalHTTPServer
+from admin_token_local.http_server import BackgroundServer
 
 KEYS_PATH: Final = "/meta/public_keys/secret_scanning"
 
@@ -28,26 +28,14 @@ class GitHubMetaStandIn:
         self.document = document
         self.fetches = 0
         self._lock = threading.Lock()
-        self._server: LocalHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving = BackgroundServer(_handler_for(self), "github-meta")
 
     def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Listen in a daemon thread; the document's URL."""
-        server = LocalHTTPServer((host, port), _handler_for(self))
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="github-meta", daemon=True)
-        self._thread.start()
-        bound_host, bound_port = server.server_address[:2]
-        return f"http://{bound_host!s}:{bound_port}{KEYS_PATH}"
+        return self._serving.start(host, port) + KEYS_PATH
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._serving.stop()
 
     def fetched(self) -> bytes:
         with self._lock:

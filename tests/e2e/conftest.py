@@ -65,7 +65,7 @@ class ServeProcess:
         return self.stdout[len(self.server.banner) + 1 :] + self.stderr
 
 
-def start_serve(*arguments: str, banner_lines: int = 5) -> ServeProcess:
+def start_serve(*arguments: str, banner_lines: int = 5, environment: dict[str, str] | None = None) -> ServeProcess:
     """`serve` on a free port; ready once it prints its listening line."""
     process = subprocess.Popen(
         [str(SCRIPT), "serve", "--port", "0", *arguments],
@@ -73,7 +73,7 @@ def start_serve(*arguments: str, banner_lines: int = 5) -> ServeProcess:
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "AWS_MAX_ATTEMPTS": "1"},
+        env={**os.environ, "AWS_MAX_ATTEMPTS": "1", **(environment or {})},
     )
     assert process.stdout is not None
     assert process.stderr is not None

@@ -1,4 +1,4 @@
-"""Issue 6, done-when: 10,000 hostile requests from 4 threads, then 16-way races on every revocable
+"""10,000 hostile requests from 4 threads, then 16-way races on every revocable
 type, over HTTP against `serve`: no 5xx, no dropped connection, one effect per race, and nothing
 in serve's output but its banner that holds a token or a digest.
 
@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import quote
 
@@ -25,7 +25,7 @@ import pytest
 from admin_token_local.template import table_names
 from tests.conftest import TEMPLATE
 from tests.e2e.conftest import ServeProcess, plaintexts_in, start_serve
-from tests.support import demo
+from tests.support import demo, races
 from tests.support.dynamodb_process import dynamodb_in_its_own_process
 from tests.support.plaintexts import DEMO_SEED, seed_plaintexts
 
@@ -48,7 +48,9 @@ def dynamodb() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def serving(dynamodb: str) -> Iterator[ServeProcess]:
     # With --seed, serve prints no banner: only the listening line.
-    process = start_serve("--dynamodb-endpoint", dynamodb, "--seed", str(DEMO_SEED), banner_lines=0)
+    process = start_serve(
+        "--dynamodb-endpoint", dynamodb, "--seed", str(DEMO_SEED), banner_lines=0, environment=races.SERVE_ENVIRONMENT
+    )
     yield process
     process.stop()
 
@@ -188,29 +190,19 @@ def test_ten_thousand_hostile_requests_then_sixteen_way_races(serving: ServeProc
 
 
 def _race(host: str, port: int, token: str) -> list[int | str]:
-    barrier = threading.Barrier(RACERS)
-    results: list[int | str] = []
-    lock = threading.Lock()
     body = json.dumps({"token": token}).encode()
     headers = {"PRIVATE-TOKEN": demo.ADMIN, "Content-Type": "application/json"}
 
-    def racer() -> None:
+    def racer(go: Callable[[], object]) -> int | str:
         connection = http.client.HTTPConnection(host, port, timeout=60)
         connection.connect()
         connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        barrier.wait()
+        go()
         try:
-            result: int | str = _send(connection, ("DELETE", PATH, headers, body, []))
+            return _send(connection, ("DELETE", PATH, headers, body, []))
         except (OSError, http.client.HTTPException) as error:
-            result = type(error).__name__
+            return type(error).__name__
         finally:
             connection.close()
-        with lock:
-            results.append(result)
 
-    threads = [threading.Thread(target=racer) for _ in range(RACERS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+    return races.in_threads(RACERS, racer)

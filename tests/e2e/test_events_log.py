@@ -1,4 +1,4 @@
-"""Issue 8 item 5: `serve --events-log FILE` writes one `Token revoked` line per committed revoke."""
+"""`serve --events-log FILE` writes one `Token revoked` line per committed revoke."""
 
 from __future__ import annotations
 

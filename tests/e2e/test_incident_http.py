@@ -1,4 +1,4 @@
-"""Issue 7 over HTTP against `serve`: a dry run, a bulk revoke, and what is remembered afterwards."""
+"""Incident response over HTTP against `serve`: a dry run, a bulk revoke, and what is remembered afterwards."""
 
 from __future__ import annotations
 

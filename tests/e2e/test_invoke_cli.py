@@ -2,7 +2,7 @@
 
 Each case runs the installed console script in a fresh process, on a file from events/, against
 the embedded backends and the demo seed, and checks the proxy response it prints on standard
-output. The expected answers are the ones of tests/integration/test_events_replay.py.
+output. The expected answers are the ones of tests/integration/sample_events/test_replay.py.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import pytest
 
 from admin_token_local.template import feature_flags_document
 from tests.conftest import REPO_ROOT, TEMPLATE
-from tests.integration.test_events_replay import EXPECTED, PRE_SHARED_TOKEN, WORKER_EXPECTED
+from tests.integration.sample_events.test_replay import EXPECTED, PRE_SHARED_TOKEN, WORKER_EXPECTED
 
 pytestmark = pytest.mark.e2e
 

@@ -9,12 +9,14 @@ import copy
 import importlib
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
+from moto.core import DEFAULT_ACCOUNT_ID  # type: ignore[attr-defined]
+from moto.dynamodb.models import dynamodb_backends
 
 from admin_token.config import reset_configuration_cache
 from admin_token.digests import token_digest
@@ -27,6 +29,7 @@ from admin_token_local.seed import DEMO_SEED_PATH, load_seed_file, write_seed
 from admin_token_local.template import feature_flags_document, function_handler, table_names
 from tests.conftest import TEMPLATE
 from tests.support.events import proxy_event
+from tests.support.revocation import RevocationApi
 
 DEFAULT_FLAGS = feature_flags_document(TEMPLATE)
 
@@ -177,3 +180,68 @@ def dynamodb_work(tables: dict[str, str]) -> Iterator[list[tuple[str, int]]]:
     events.register("before-parameter-build.dynamodb", record)
     yield calls
     events.unregister("before-parameter-build.dynamodb", record)
+
+
+NOT_FOUND = {"message": {"error": "Not found"}}
+
+
+def dry_run(api: Api, token: Any, value: Any = True) -> Any:
+    return api.revoke(body={"token": token, "dry_run": value})
+
+
+def everything(db: Tables) -> dict[str, list[dict[str, Any]]]:
+    return {name: db.all_items(name) for name in ("TokensTable", "UsersTable", "RunnersTable", "AuditTable")}
+
+
+@pytest.fixture
+def revocation(tables: dict[str, str], dynamodb_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> RevocationApi:
+    """GitLab's Token Revocation API and its queue, on this test's tables."""
+    return RevocationApi(dynamodb_endpoint, monkeypatch)
+
+
+# -- the tables must not change ---------------------------------------------------------------
+
+Snapshot = dict[str, list[str]]
+
+
+def backend_snapshot(names: dict[str, str]) -> Snapshot:
+    """Every item of the four tables, read from moto's backend in this process (~1 ms)."""
+    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
+    return {
+        name: sorted(
+            json.dumps(item.to_json()["Attributes"], sort_keys=True) for item in backend.tables[name].all_items()
+        )
+        for name in names.values()
+    }
+
+
+def scan_snapshot(db: Tables) -> Snapshot:
+    """The same, through the DynamoDB API: a paginated, consistent Scan of each table."""
+    snapshot: Snapshot = {}
+    for name in db.names.values():
+        items: list[dict[str, Any]] = []
+        arguments: dict[str, Any] = {"TableName": name, "ConsistentRead": True}
+        while True:
+            page = db.client.scan(**arguments)
+            items.extend(page["Items"])
+            if "LastEvaluatedKey" not in page:
+                break
+            arguments["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        snapshot[name] = sorted(json.dumps(item, sort_keys=True) for item in items)
+    return snapshot
+
+
+@pytest.fixture
+def unchanged(db: Tables) -> Iterator[Callable[[], None]]:
+    """A check that the tables still hold exactly what they held when the test began."""
+    baseline = scan_snapshot(db)
+    assert baseline == backend_snapshot(db.names), "moto's backend and a Scan disagree"
+    assert baseline["TokensTable"], "the tables were not seeded"
+
+    def check() -> None:
+        after = backend_snapshot(db.names)
+        changed = {name: (len(baseline[name]), len(items)) for name, items in after.items() if items != baseline[name]}
+        assert not changed, f"tables changed (items before, after): {changed}"
+
+    yield check
+    assert scan_snapshot(db) == baseline

@@ -25,6 +25,32 @@ def test_no_document_or_source_points_outside_the_repository() -> None:
     assert pointing == []
 
 
+# What a reader of a clone cannot follow: a section of a document that is not in the repository,
+# or a number in an issue tracker they may not see. Built so this file does not match itself.
+UNREACHABLE_REFERENCE = re.compile("spec " + "\u00a7" + r"|\bissue #?[0-9]", re.IGNORECASE)
+
+
+def _shipped_text_files() -> list[Path]:
+    listed = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    wanted = {".py", ".md", ".json", ".yaml", ".js", ".html", ".css", ".toml"}
+    return [REPO_ROOT / name for name in listed if Path(name).suffix in wanted and (REPO_ROOT / name).is_file()]
+
+
+def test_no_code_test_doc_or_published_document_cites_a_spec_section_or_an_issue_number() -> None:
+    citing = [
+        str(path.relative_to(REPO_ROOT))
+        for path in _shipped_text_files()
+        if UNREACHABLE_REFERENCE.search(path.read_text(encoding="utf-8", errors="replace"))
+    ]
+    assert citing == []
+
+
 def test_the_readme_links_only_to_files_that_exist() -> None:
     links = re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", README)
     assert links

@@ -1,4 +1,9 @@
-"""Plaintext tokens of the demo seed (demo/seed.json), named by what they are for in a test."""
+"""Plaintext tokens of the demo seed (demo/seed.json), named by what they are for in a test, and what
+the API answers about them."""
+
+from __future__ import annotations
+
+from typing import Any
 
 ADMIN = "glpat-rootAdminTk2Vn8Qe5Lm3"  # root: active admin, scopes api + admin_mode
 ADMIN_NO_ADMIN_MODE = "glpat-rootNoModeTk6Bx1Rw9Ha"  # root, scope api only
@@ -32,6 +37,33 @@ FLAGS_CLIENT = "glffct-projectFlagsTk5Tb8Ks"
 ALICE_SESSION = "_gitlab_session=6919a6f1bb119dd7396fadc38fd18d0d"
 INSTANCE_SCIM = "glsoat-instanceScimTk4Rb7Nw"  # the instance's SCIM token, organization 1
 GROUP_SCIM = "glsoat-groupScimTk8Vd2Lq5Hy"  # group 20's SCIM token
+
+
+# What a revoke of one token of each revocable kind answers:
+# kind -> (token, type name, action, target, cascade)
+REVOKE_ANSWERS: dict[str, tuple[str, str, str, dict[str, Any], list[dict[str, Any]]]] = {
+    "personal access token": (ALICE_PAT, "personal_access_token", "revoked",
+                              {"type": "personal_access_token", "id": 6}, []),
+    "deploy token": (PROJECT_DEPLOY, "deploy_token", "revoked", {"type": "deploy_token", "id": 1}, []),
+    "cluster agent token": (AGENT, "cluster_agent_token", "revoked", {"type": "cluster_agent_token", "id": 1}, []),
+    "pipeline trigger": (TRIGGER, "pipeline_trigger_token", "expired", {"type": "pipeline_trigger", "id": 1}, []),
+    "feed token": (ALICE_FEED, "feed_token", "reset", {"type": "user", "id": 2}, []),
+    "incoming email token": (ALICE_INCOMING_EMAIL, "incoming_email_token", "reset", {"type": "user", "id": 2}, []),
+    "OAuth application secret": (OAUTH_SECRET, "oauth_application_secret", "reset",
+                                 {"type": "oauth_application", "id": 1}, []),
+    "feature flags client token": (FLAGS_CLIENT, "feature_flags_client_token", "reset",
+                                   {"type": "feature_flags_client", "id": 1}, []),
+    "runner authentication token": (PROJECT_RUNNER, "runner_authentication_token", "deleted",
+                                    {"type": "runner", "id": 2},
+                                    [{"type": "runner_project", "id": 10}, {"type": "runner_project", "id": 11}]),
+    "session": (ALICE_SESSION, "gitlab_session", "deleted", {"type": "session", "id": 2}, []),
+    "instance SCIM token": (INSTANCE_SCIM, "scim_access_token", "reset",
+                            {"type": "scim_oauth_access_token", "id": 1}, []),
+    "group SCIM token": (GROUP_SCIM, "scim_access_token", "reset",
+                         {"type": "group_scim_auth_access_token", "id": 1}, []),
+}  # fmt: skip
+# Kinds whose old value stops existing: a tombstone remembers them.
+FORGOTTEN = {kind for kind, (_, _, action, _, _) in REVOKE_ANSWERS.items() if action in ("reset", "deleted")}
 
 
 def revocable(racers: int) -> dict[str, tuple[str, dict[int, int]]]:

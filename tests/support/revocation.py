@@ -20,6 +20,7 @@ from admin_token_local.secrets_local import create_secrets
 from admin_token_local.sqs_local import create_queues, sqs_client
 from admin_token_local.sqs_poller import poll_once
 from tests.conftest import TEMPLATE
+from tests.support import demo
 from tests.support.events import proxy_event
 
 TYPES_PATH = "/v1/revocable_token_types"
@@ -108,3 +109,13 @@ class RevocationApi:
                 break
             total += received
         return total
+
+
+def leak() -> list[dict[str, Any]]:
+    """A pipeline's findings: a runner, a feed token, a personal access token, a deploy token."""
+    return [
+        finding(demo.SHARED_RUNNER, "gitlab_runner_auth_token", "https://gitlab.example.com/g/p/-/blob/a1/.env#L3"),
+        finding(demo.ALICE_FEED, "gitlab_feed_token_v2"),
+        finding(demo.ALICE_IMPERSONATION, "gitlab_personal_access_token", "config/ci.yml:7"),
+        finding(demo.PROJECT_DEPLOY, "gitlab_deploy_token"),
+    ]

@@ -1,4 +1,4 @@
-"""Derived fields of the response entities (spec §4)."""
+"""Derived fields of the response entities (docs/contract.md "Token types")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Spec §4: prefix -> type, in matching order; raw comparison."""
+"""Prefix -> type, in matching order; raw comparison (docs/contract.md, "Token types")."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """admin_token/restore.py: what a restored (or forked) execution environment makes its own again.
 
 The end-to-end proof, copies of one initialised environment revoking at once, is
-tests/integration/test_restore_uniqueness.py; these pin each part.
+tests/integration/storage/test_restore_uniqueness.py; these pin each part.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 8 item 4: the `Token revoked` detail, decided once, and the Pipe's template yields exactly it."""
+"""The `Token revoked` detail, decided once, and the Pipe's template yields exactly it."""
 
 from __future__ import annotations
 

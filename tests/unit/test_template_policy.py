@@ -215,7 +215,7 @@ def test_every_audit_index_sorts_on_the_event_id_and_projects_everything() -> No
     assert partitions == AUDIT_INDEXES
 
 
-# -- issue 8 item 4: every revoke is announced ------------------------------------------------------
+# -- every revoke is announced -----------------------------------------------------------------------
 
 
 def test_the_audit_table_streams_new_images_into_a_pipe_that_passes_inserts_only() -> None:
@@ -274,7 +274,7 @@ def test_the_example_rule_logs_every_token_revoked_event_and_only_eventbridge_ma
     assert statement["Resource"] == "LOG_GROUP"
 
 
-# -- issue 8: the revocation queue, its worker and the pre-shared token -------------------------
+# -- the revocation queue, its worker and the pre-shared token -------------------------
 
 
 TOKEN_TABLE_ARNS = [{"Fn::GetAtt": [table, "Arn"]} for table in ("TokensTable", "UsersTable", "RunnersTable")]

@@ -67,6 +67,10 @@ TRANSIENT_CANCELLATIONS = frozenset({"TransactionConflict", "ThrottlingError", "
 # can still finish inside the request's time budget.
 MAX_ATTEMPTS = 4
 BACKOFF_BASE_SECONDS = 0.05
+# Settings: AWS answers well inside these, a local DynamoDB serving many racing processes
+# (moto handles one request at a time) may not, and its tests raise them through the environment.
+CONNECT_TIMEOUT_VARIABLE = "DYNAMODB_CONNECT_TIMEOUT_SECONDS"
+READ_TIMEOUT_VARIABLE = "DYNAMODB_READ_TIMEOUT_SECONDS"
 CONNECT_TIMEOUT_SECONDS = 1.0
 READ_TIMEOUT_SECONDS = 2.0
 RETRY_AFTER_SECONDS = 1
@@ -168,10 +172,19 @@ class _Tokens(Mapping[str, StoredToken]):
         return len(self._raw)
 
 
+@cache
+def timeouts() -> tuple[float, float]:
+    """(connect, read) seconds for one DynamoDB call, from the environment or the defaults."""
+    return (
+        float(os.environ.get(CONNECT_TIMEOUT_VARIABLE, CONNECT_TIMEOUT_SECONDS)),
+        float(os.environ.get(READ_TIMEOUT_VARIABLE, READ_TIMEOUT_SECONDS)),
+    )
+
+
 def _retry_or_give_up(attempt: int, failure: Exception) -> None:
     """Sleep before another attempt, or raise StorageUnavailable when none is left in the budget."""
     if attempt + 1 >= MAX_ATTEMPTS or not budget.pause_before_retry(
-        attempt, BACKOFF_BASE_SECONDS, then_seconds=CONNECT_TIMEOUT_SECONDS + READ_TIMEOUT_SECONDS
+        attempt, BACKOFF_BASE_SECONDS, then_seconds=sum(timeouts())
     ):
         logger.warning("DynamoDB unavailable, giving up", extra={"attempts": attempt + 1, "reason": _reason(failure)})
         raise StorageUnavailable from failure
@@ -202,11 +215,12 @@ def _client() -> DynamoDBClient:
     # Requests are built here from typed records, never from raw input: botocore's own check of
     # every parameter against the model repeats what the types guarantee (0.16 ms for a revoke
     # transaction, measured with ParamValidator on this machine).
+    connect_timeout, read_timeout = timeouts()
     config = Config(
         parameter_validation=False,
         retries={"mode": "standard", "total_max_attempts": 1},
-        connect_timeout=CONNECT_TIMEOUT_SECONDS,
-        read_timeout=READ_TIMEOUT_SECONDS,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
         max_pool_connections=POOL_CONNECTIONS,
     )
     return boto3.client("dynamodb", config=config)
