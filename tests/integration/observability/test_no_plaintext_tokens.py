@@ -1,7 +1,7 @@
 """No plaintext token is ever stored, logged, traced, measured or sent back (docs/threat-model.md, T1, T2).
 
 Every demo token (demo/seed.json, which holds all of tests/support/demo.py and three more) is
-driven through both functions, as the target and as the caller's credential, down every
+driven through the lookup and revoke functions, as the target and as the caller's credential, down every
 path: lookups, revokes of each type, the revoke flag off, not found, unsupported, malformed
 bodies, 401/403, configuration and storage unavailable, an unexpected error. Everything the
 process emits meanwhile is captured (tests/support/capture.py: stdout with the Powertools
