@@ -57,8 +57,10 @@ lock:
 run: install
 	$(BIN)/admin-token-api serve --host $(HOST) --port $(PORT)
 
-# One worker per core; a test module stays on one worker (module-scoped servers start once).
-test: install browser lint typecheck cfn-lint checkov
+# The static checks run side by side (mypy alone leaves a core idle), each one's output kept whole.
+# Then one pytest worker per core; a test module stays on one worker (module-scoped servers start once).
+test: install browser
+	$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck cfn-lint checkov
 	$(BIN)/pytest -n auto --dist loadfile --cov --cov-report=term --cov-report=json:build/coverage.json
 	$(BIN)/python scripts/coverage_floor.py build/coverage.json
 
