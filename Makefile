@@ -28,7 +28,7 @@ SAM_BUILD_ENV := $(if $(PYENV_RUNTIME),PYENV_VERSION=$(PYENV_RUNTIME))
 CHROMIUM := /usr/bin/chromium
 AS_ROOT := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: install lock browser run test lint typecheck cfn-lint checkov openapi openapi-check unit integration e2e bench validate build clean
+.PHONY: install lock browser run test lint typecheck cfn-lint checkov openapi openapi-check unit integration e2e soak bench validate build clean
 
 install: $(STAMP)
 
@@ -99,6 +99,10 @@ integration: install
 
 e2e: install browser
 	$(BIN)/pytest tests/e2e
+
+# The HTTP barrage at full size (10,000 hostile requests, then the races); make test sends 3,000.
+soak: install
+	BARRAGE_REQUESTS=10000 $(BIN)/pytest tests/e2e/test_barrage.py
 
 # bench_drain.py: one POST of 10,000 findings drained by the local worker (several minutes a run).
 bench: install

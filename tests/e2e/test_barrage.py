@@ -1,5 +1,5 @@
-"""10,000 hostile requests from 4 threads, then 16-way races on every revocable
-type, over HTTP against `serve`: no 5xx, no dropped connection, one effect per race, and nothing
+"""Hostile requests from 4 threads (3,000 in `make test`, 10,000 in `make soak`), then 16-way races
+on every revocable type, over HTTP against `serve`: no 5xx, no dropped connection, one effect per race, and nothing
 in serve's output but its banner that holds a token or a digest.
 
 serve runs against a DynamoDB this test starts, so the test can read the audit trail the races
@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import random
 import socket
 import threading
@@ -32,7 +33,9 @@ from tests.support.plaintexts import DEMO_SEED, seed_plaintexts
 pytestmark = pytest.mark.e2e
 
 PATH = "/api/v4/admin/token"
-REQUESTS = 10_000
+# Seeded, so any count replays the same stream's prefix; 3,000 reaches every shape many times over
+# within make test's budget, and `make soak` (BARRAGE_REQUESTS=10000) runs the full stream.
+REQUESTS = int(os.environ.get("BARRAGE_REQUESTS", "3000"))
 THREADS = 4
 RACERS = 16
 REVOCABLE = demo.revocable(RACERS)
@@ -136,7 +139,7 @@ def _send(connection: http.client.HTTPConnection, request: tuple[str, str, dict[
     return response.status
 
 
-def test_ten_thousand_hostile_requests_then_sixteen_way_races(serving: ServeProcess, dynamodb: str) -> None:
+def test_thousands_of_hostile_requests_then_sixteen_way_races(serving: ServeProcess, dynamodb: str) -> None:
     host, port = serving.server.url.removeprefix("http://").rsplit(":", 1)
     statuses: Counter[int] = Counter()
     failures: list[str] = []
