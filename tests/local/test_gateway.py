@@ -17,35 +17,7 @@ import pytest
 from admin_token_local.gateway import LocalApiGateway, match_route, proxy_response
 from admin_token_local.lambda_runtime import LocalFunctions, UnknownFunctionError
 from admin_token_local.template import Route
-
-EVENT_KEYS = {
-    "body",
-    "resource",
-    "path",
-    "httpMethod",
-    "isBase64Encoded",
-    "queryStringParameters",
-    "multiValueQueryStringParameters",
-    "pathParameters",
-    "stageVariables",
-    "headers",
-    "multiValueHeaders",
-    "requestContext",
-}
-REQUEST_CONTEXT_KEYS = {
-    "accountId",
-    "resourceId",
-    "stage",
-    "requestId",
-    "requestTime",
-    "requestTimeEpoch",
-    "identity",
-    "path",
-    "resourcePath",
-    "httpMethod",
-    "apiId",
-    "protocol",
-}
+from tests.support.events import PROXY_EVENT_KEYS, REQUEST_CONTEXT_KEYS
 
 
 @pytest.fixture
@@ -98,7 +70,7 @@ def test_the_event_is_a_full_rest_v1_proxy_event(gateway: LocalApiGateway) -> No
         headers=[("Content-Type", "application/json"), ("X-Multi", "one"), ("X-Multi", "two"), ("User-Agent", "t/1")],
     )
     event = answer["event"]
-    assert set(event) == EVENT_KEYS
+    assert set(event) == PROXY_EVENT_KEYS
     assert event["resource"] == "/echo"
     assert event["path"] == "/echo"
     assert event["httpMethod"] == "POST"

@@ -12,6 +12,43 @@ EVENTS_DIR = Path(__file__).resolve().parents[2] / "events"
 TOKEN_PATH = "/api/v4/admin/token"
 BULK_REVOKE_PATH = "/api/v4/admin/tokens/revoke"
 
+# Every key of an API Gateway REST (v1) proxy event, and of its requestContext, as API Gateway
+# sends them: the recorded events hold exactly these, and serve's gateway at least these.
+PROXY_EVENT_KEYS = frozenset(
+    {
+        "resource",
+        "path",
+        "httpMethod",
+        "headers",
+        "multiValueHeaders",
+        "queryStringParameters",
+        "multiValueQueryStringParameters",
+        "pathParameters",
+        "stageVariables",
+        "requestContext",
+        "body",
+        "isBase64Encoded",
+    }
+)
+REQUEST_CONTEXT_KEYS = frozenset(
+    {
+        "accountId",
+        "resourceId",
+        "stage",
+        "requestId",
+        "requestTime",
+        "requestTimeEpoch",
+        "identity",
+        "path",
+        "resourcePath",
+        "httpMethod",
+        "apiId",
+        "domainName",
+        "domainPrefix",
+        "protocol",
+    }
+)
+
 # The shape `sam local generate-event apigateway aws-proxy` emits, reduced to what varies here.
 _BASE_EVENT: dict[str, Any] = {
     "resource": TOKEN_PATH,

@@ -31,7 +31,15 @@ from admin_token_local.lambda_runtime import FakeLambdaContext
 from tests.integration.conftest import DEFAULT_FLAGS, call
 from tests.support import demo
 from tests.support.demo import ADMIN, AGENT, ALICE_FEED, PROJECT_DEPLOY, PROJECT_RUNNER, SHARED_RUNNER
-from tests.support.events import BULK_REVOKE_PATH, EVENTS_DIR, TOKEN_PATH, load_event, proxy_event
+from tests.support.events import (
+    BULK_REVOKE_PATH,
+    EVENTS_DIR,
+    PROXY_EVENT_KEYS,
+    REQUEST_CONTEXT_KEYS,
+    TOKEN_PATH,
+    load_event,
+    proxy_event,
+)
 from tests.support.revocation import FINDINGS_PATH, TYPES_PATH, RevocationApi
 
 GITLAB_URL = "https://gitlab.example.com"  # template.yaml's GitLabUrl default
@@ -599,36 +607,6 @@ WORKER_EXPECTED: dict[str, WorkerExpected] = {
 }
 
 METHOD_OF = {"LookupFunction": "POST", "RevokeFunction": "DELETE", "AuditEventsFunction": "GET"}
-PROXY_EVENT_KEYS = {
-    "resource",
-    "path",
-    "httpMethod",
-    "headers",
-    "multiValueHeaders",
-    "queryStringParameters",
-    "multiValueQueryStringParameters",
-    "pathParameters",
-    "stageVariables",
-    "requestContext",
-    "body",
-    "isBase64Encoded",
-}
-REQUEST_CONTEXT_KEYS = {
-    "accountId",
-    "resourceId",
-    "stage",
-    "requestId",
-    "requestTime",
-    "requestTimeEpoch",
-    "identity",
-    "path",
-    "resourcePath",
-    "httpMethod",
-    "apiId",
-    "domainName",
-    "domainPrefix",
-    "protocol",
-}
 
 
 def event_files() -> set[str]:
