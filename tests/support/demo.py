@@ -80,3 +80,19 @@ def revocable(racers: int) -> dict[str, tuple[str, dict[int, int]]]:
         **{kind: (token, {204: racers}) for kind, token in in_place.items()},
         **{kind: (token, {204: 1, 404: racers - 1}) for kind, token in forgotten.items()},
     }
+
+
+# What a lookup of ALICE_PAT answers: the personal access token entity of the seed's record.
+ALICE_PAT_ENTITY: dict[str, Any] = {
+    "id": 6,
+    "name": "alice-laptop",
+    "description": "Alice's laptop",
+    "revoked": False,
+    "created_at": "2024-02-02T10:00:00.000Z",
+    "scopes": ["api", "read_repository"],
+    "user_id": 2,
+    "last_used_at": "2024-05-01T12:34:56.000Z",
+    "active": True,
+    "expires_at": "2099-12-31",
+    "impersonation": False,
+}
