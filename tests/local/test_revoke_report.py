@@ -864,3 +864,25 @@ def test_a_real_run_on_a_terminal_asks_first(stand_in: BulkStandIn) -> None:
         assert "[y/N]" not in screen
         assert status == 0
     assert len(stand_in.requests) == 3
+
+
+# SCIM tokens (glsoat-): the client's prefixes are the layer's registry, so they are sent.
+def test_a_reports_scim_tokens_are_sent_and_their_resets_reported(
+    stand_in: BulkStandIn, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # Given a report holding the instance's and a group's SCIM token, as gitleaks finds them
+    report = gitleaks(tmp_path / "report.json", [demo.GROUP_SCIM, demo.INSTANCE_SCIM])
+    stand_in.outcomes = {demo.GROUP_SCIM: "reset", demo.INSTANCE_SCIM: "reset"}
+    output = tmp_path / "out.json"
+
+    status, out, err = run(capsys, str(report), "--url", stand_in.url, "--output", str(output))
+
+    # Then both are sent (not skipped as of no GitLab type), and both are settled
+    assert (status, err) == (0, "")
+    assert stand_in.sent == [demo.GROUP_SCIM, demo.INSTANCE_SCIM]
+    results = json.loads(output.read_text(encoding="utf-8"))
+    assert [(result["token_hint"], result["outcome"]) for result in results] == [
+        ("glsoat-…q5Hy", "reset"),
+        ("glsoat-…b7Nw", "reset"),
+    ]
+    assert leaked([out, err, output.read_text(encoding="utf-8")], [demo.GROUP_SCIM, demo.INSTANCE_SCIM]) == []
