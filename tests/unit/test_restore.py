@@ -6,7 +6,6 @@ tests/integration/storage/test_restore_uniqueness.py; these pin each part.
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import subprocess
@@ -14,10 +13,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from admin_token import audit_ids, restore
-from admin_token.storage import dynamodb
 from tests.conftest import REPO_ROOT
 
 T = datetime(2026, 12, 7, 10, 0, 0, tzinfo=UTC)
@@ -35,20 +31,29 @@ def test_a_copy_mints_from_its_own_clock_not_from_the_originals_last_id() -> Non
     restore.new_environment()  # and so is this test's clock
 
 
-def test_a_copy_closes_the_pooled_connections_of_the_client_it_keeps(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_copy_closes_the_pooled_connections_of_the_client_it_keeps() -> None:
     class Client:
         closed = 0
 
         def close(self) -> None:
             self.closed += 1
 
-    built = Client()
-    # Stands in for the module's cached client (a real one here would outlive this test).
-    monkeypatch.setattr(dynamodb, "_client", functools.cache(lambda: built))
-    dynamodb._client()
+    built: list[Client] = []
+
+    def build() -> Client:
+        built.append(Client())
+        return built[-1]
+
+    # The layer's DynamoDB and SQS clients are made this way; a stand-in client here, as a real
+    # one would outlive this test.
+    client = restore.kept_client(build)
     restore.new_environment()
-    assert built.closed == 1
-    assert dynamodb._client() is built  # kept: building it is what a snapshot saves
+    assert built == []  # a copy builds no client it was not using
+    first = client()
+    restore.new_environment()
+    assert first.closed == 1
+    assert client() is first  # kept: building it is what a snapshot saves
+    assert len(built) == 1
 
 
 def _initialised(initialization_type: str) -> dict[str, Any]:

@@ -25,7 +25,11 @@ from __future__ import annotations
 import os
 import random
 from collections.abc import Callable
-from typing import Final
+from functools import cache
+from typing import TYPE_CHECKING, Any, Final, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from functools import _lru_cache_wrapper  # typeshed's name for what `cache` returns
 
 SNAPSHOTTING: Final = os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") == "snap-start"
 
@@ -36,6 +40,32 @@ def on_new_environment(callback: Callable[[], None]) -> Callable[[], None]:
     """Run `callback` in every environment copied from this one (restored or forked)."""
     _callbacks.append(callback)
     return callback
+
+
+class _Closable(Protocol):
+    def close(self) -> None: ...
+
+
+Client = TypeVar("Client", bound=_Closable)
+
+
+def kept_client(build: Callable[[], Client]) -> _lru_cache_wrapper[Client]:
+    """`build`'s client, made once per execution environment (`cache_clear` forgets it).
+
+    Building a client is what a snapshot saves, so it is built at import when snapshotting and
+    kept across a restore; its pooled connections are the original environment's sockets, so a
+    new environment closes them and opens its own on the next request.
+    """
+    kept: Any = cache(build)
+
+    @on_new_environment
+    def _close_connections() -> None:
+        if kept.cache_info().currsize:
+            kept().close()
+
+    if SNAPSHOTTING:
+        kept()
+    return kept  # type: ignore[no-any-return]
 
 
 def new_environment() -> None:

@@ -13,7 +13,6 @@ import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from functools import cache
 from typing import Any, Final
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -25,7 +24,7 @@ from admin_token.errors import QueueUnavailable
 from admin_token.json_body import InvalidJson, RepeatedKey, parse_json_object
 from admin_token.models.frozen import Frozen
 from admin_token.observability import logger, metrics
-from admin_token.restore import SNAPSHOTTING, on_new_environment
+from admin_token.restore import kept_client
 
 QUEUE_URL_VARIABLE: Final = "REVOCATION_QUEUE_URL"
 MESSAGES_PER_BATCH: Final = 10  # SendMessageBatch's limit
@@ -86,9 +85,9 @@ class RevocationMessage(Frozen, kw_only=False):
         return cls(digest, str(token_type), location, str(author))
 
 
-@cache
+@kept_client
 def _client() -> Any:
-    # Built on first use, once per execution environment. Our own retries decide, not botocore's.
+    # Built on first use (or for a snapshot). Our own retries decide, not botocore's.
     import boto3
 
     return boto3.client(
@@ -102,17 +101,6 @@ def _client() -> Any:
 def reset_queue_client() -> None:
     """Forget the client (tests that point the SDK at another endpoint)."""
     _client.cache_clear()
-
-
-@on_new_environment
-def _close_connections() -> None:
-    # As the DynamoDB client's (storage.dynamodb): kept, its pooled sockets closed.
-    if _client.cache_info().currsize:
-        _client().close()
-
-
-if SNAPSHOTTING:
-    _client()
 
 
 def send_all(messages: Sequence[RevocationMessage], *, client: Any = None) -> None:

@@ -7,7 +7,13 @@ from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
-from admin_token.models.requests import BulkRevokeRequest, TokenRequest, parse_bulk_revoke_request, parse_token_request
+from admin_token.models.requests import (
+    BulkRevokeRequest,
+    RequestParts,
+    TokenRequest,
+    parse_bulk_revoke_request,
+    parse_token_request,
+)
 
 
 def token_request(app: APIGatewayRestResolver) -> TokenRequest:
@@ -20,7 +26,7 @@ def bulk_revoke_request(app: APIGatewayRestResolver) -> BulkRevokeRequest:
     return parse_bulk_revoke_request(**_request_parts(app))
 
 
-def _request_parts(app: APIGatewayRestResolver) -> dict[str, Any]:
+def _request_parts(app: APIGatewayRestResolver) -> RequestParts:
     event = app.current_event
     raw = event.raw_event
     return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping, Sequence
-from typing import Any, Final
+from typing import Any, Final, NotRequired, TypedDict, Unpack
 from urllib.parse import parse_qs
 
 from admin_token.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
@@ -124,23 +124,41 @@ def _header(headers: Mapping[str, str], name: str) -> str | None:
     return next((value for key, value in headers.items() if key.lower() == name), None)
 
 
-def parse_token_request(
-    *,
-    headers: Mapping[str, str],
-    query: Mapping[str, Any],
-    body: str | None,
-    base64_encoded: bool,
-    request_id: str,
-    multi_value_headers: Mapping[str, Sequence[str]] | None = None,
-    source_ip: str | None = None,
-) -> TokenRequest:
-    credential = credential_from(headers, multi_value_headers)
+class RequestParts(TypedDict):
+    """What the token routes read from an event (adapters.token builds it)."""
+
+    headers: Mapping[str, str]
+    query: Mapping[str, Any]
+    body: str | None
+    base64_encoded: bool
+    request_id: str
+    multi_value_headers: NotRequired[Mapping[str, Sequence[str]] | None]
+    source_ip: NotRequired[str | None]
+
+
+def parse_token_request(**parts: Unpack[RequestParts]) -> TokenRequest:
+    credential, fields, form, problem = _read_request(parts, SINGLE_BODY)
+    return TokenRequest(
+        credential,
+        fields.get("token", ABSENT),
+        parts["request_id"],
+        problem,
+        dry_run=fields.get("dry_run", ABSENT),
+        source_ip=parts.get("source_ip"),
+        form=form,
+    )
+
+
+def _read_request(
+    parts: RequestParts, rules: BodyRules
+) -> tuple[str | None, Mapping[str, Any], bool, InvalidRequest | None]:
+    """The credential, the body's fields, whether they came as a form, and the body's problem."""
+    credential = credential_from(parts["headers"], parts.get("multi_value_headers"))
     try:
-        fields, form = _body_fields(headers, query, body, base64_encoded, SINGLE_BODY)
+        fields, form = _body_fields(parts["headers"], parts["query"], parts["body"], parts["base64_encoded"], rules)
     except InvalidRequest as problem:
-        return TokenRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
-    token, dry_run = fields.get("token", ABSENT), fields.get("dry_run", ABSENT)
-    return TokenRequest(credential, token, request_id, dry_run=dry_run, source_ip=source_ip, form=form)
+        return credential, {}, False, problem
+    return credential, fields, form, None
 
 
 FORM: Final = "application/x-www-form-urlencoded"
@@ -275,20 +293,13 @@ class BulkRevokeRequest(Frozen, kw_only=False):
         return dry_run_flag(self.dry_run)
 
 
-def parse_bulk_revoke_request(
-    *,
-    headers: Mapping[str, str],
-    query: Mapping[str, Any],
-    body: str | None,
-    base64_encoded: bool,
-    request_id: str,
-    multi_value_headers: Mapping[str, Sequence[str]] | None = None,
-    source_ip: str | None = None,
-) -> BulkRevokeRequest:
-    credential = credential_from(headers, multi_value_headers)
-    try:
-        fields, _ = _body_fields(headers, query, body, base64_encoded, BULK_BODY)
-    except InvalidRequest as problem:
-        return BulkRevokeRequest(credential, ABSENT, request_id, problem, source_ip=source_ip)
-    tokens, dry_run = fields.get("tokens", ABSENT), fields.get("dry_run", ABSENT)
-    return BulkRevokeRequest(credential, tokens, request_id, dry_run=dry_run, source_ip=source_ip)
+def parse_bulk_revoke_request(**parts: Unpack[RequestParts]) -> BulkRevokeRequest:
+    credential, fields, _, problem = _read_request(parts, BULK_BODY)
+    return BulkRevokeRequest(
+        credential,
+        fields.get("tokens", ABSENT),
+        parts["request_id"],
+        problem,
+        dry_run=fields.get("dry_run", ABSENT),
+        source_ip=parts.get("source_ip"),
+    )

@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
 from admin_token import budget
 from admin_token.errors import ConcurrentModification, StorageUnavailable
 from admin_token.observability import logger
-from admin_token.restore import SNAPSHOTTING, on_new_environment
+from admin_token.restore import kept_client
 from admin_token.storage.base import (
     TOMBSTONE,
     AuditIdTaken,
@@ -208,7 +208,7 @@ def _reason(failure: Exception) -> str:
 POOL_CONNECTIONS = 16
 
 
-@cache
+@kept_client
 def _client() -> DynamoDBClient:
     import boto3  # deferred: the import is the costliest part of a cold start, paid on first use only
 
@@ -467,15 +467,3 @@ class DynamoDBTokenStore:
 @cache
 def default_store() -> DynamoDBTokenStore:
     return DynamoDBTokenStore()
-
-
-@on_new_environment
-def _close_connections() -> None:
-    # The client is kept (building it is what a snapshot saves); its pooled connections are the
-    # original environment's sockets, so they are closed and the next request opens its own.
-    if _client.cache_info().currsize:
-        _client().close()
-
-
-if SNAPSHOTTING:
-    _client()
