@@ -1,20 +1,21 @@
 """The seed file (docs/local-run.md): plaintext tokens go in, only their digests are stored.
 
-Sections map onto the layer's own item builders, so seeded data has exactly the shape the
-service reads.
+An entry of a section is the layer's record of its kind (`admin_token.models.records`) plus the
+plaintext tokens it is found by. The record reads and checks every other field, so a seed has
+exactly the fields the service stores and is read as the service reads them (a time without a
+UTC offset, or a date alone, as UTC).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
 from admin_token.digests import token_digest, token_hint
+from admin_token.models.frozen import Frozen
 from admin_token.models.records import (
     CiJob,
     ClusterAgentToken,
@@ -24,189 +25,99 @@ from admin_token.models.records import (
     PersonalAccessToken,
     PipelineTrigger,
     Record,
+    RecordError,
     Runner,
     ScimAccessToken,
     User,
-    UtcTimestamp,
-    is_past,
 )
 from admin_token.storage.dynamodb import DynamoDBTokenStore
-from admin_token.storage.items import (
-    runner_items,
-    token_item,
-    token_pointer_item,
-    user_item,
-)
+from admin_token.storage.items import runner_items, token_item, token_pointer_item, user_item
 from admin_token_local.dynamodb_local import dynamodb_client
 
 DEMO_SEED_PATH = Path(__file__).resolve().parents[2] / "demo" / "seed.json"
 TABLE_ROLES = {"tokens": "TokensTable", "users": "UsersTable", "runners": "RunnersTable", "audit": "AuditTable"}
+SESSION_PREFIX = "_gitlab_session="
 
 
 class SeedError(Exception):
     """A seed that cannot be used; the message is one line that says why."""
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=False)
+class Session(Record):
+    """A browser session: its id (the plaintext) belongs to a user."""
 
-
-# Every timestamp field is a UtcTimestamp: one written without a UTC offset (or as a date alone)
-# is read as UTC, as GitLab's times are, and stored with its offset. A naive one could not be
-# compared with the service's clock.
-
-
-class SeedUser(_Section):
-    id: int
-    username: str
-    name: str
-    admin: bool = False
-    state: str = "active"
-    bot: bool = False
-    locked: bool = False
-    avatar_url: str | None = None
-    project_id: int | None = None
-    group_id: int | None = None
-    created_at: UtcTimestamp
-    feed_token: str | None = None
-    incoming_email_token: str | None = None
-
-
-class SeedPersonalAccessToken(_Section):
-    id: int
-    user_id: int
-    name: str
-    description: str = ""
-    token: str
-    scopes: list[str]
-    expires_at: date | None = None
-    revoked: bool = False
-    impersonation: bool = False
-    created_at: UtcTimestamp
-    last_used_at: UtcTimestamp | None = None
-
-
-class SeedDeployToken(_Section):
-    id: int
-    name: str
-    username: str
-    token: str
-    project_id: int | None = None
-    group_id: int | None = None
-    scopes: list[str] = Field(default_factory=list)
-    expires_at: str | None = None
-    revoked: bool = False
-
-
-class SeedOAuthApplication(_Section):
-    id: int
-    name: str
-    uid: str
-    secret: str
-    redirect_uri: str
-    confidential: bool = True
-    scopes: list[str] = Field(default_factory=list)
-
-
-class SeedClusterAgentToken(_Section):
-    id: int
-    agent_id: int
-    name: str
-    description: str = ""
-    token: str
-    status: str = "active"
-    created_by_user_id: int | None = None
-    created_at: UtcTimestamp
-    last_used_at: UtcTimestamp | None = None
-
-
-class SeedRunner(_Section):
-    id: int
-    token: str
-    runner_type: str
-    description: str = ""
-    name: str | None = None
-    active: bool = True
-    paused: bool = False
-    ip_address: str | None = None
-    project_ids: list[int] = Field(default_factory=list)
-    group_ids: list[int] = Field(default_factory=list)
-    contacted_at: UtcTimestamp | None = None
-    created_at: UtcTimestamp
-
-
-class SeedPipelineTrigger(_Section):
-    id: int
-    project_id: int
-    owner_id: int
-    token: str
-    description: str = ""
-    created_at: UtcTimestamp
-    expires_at: UtcTimestamp | None = None
-    last_used: UtcTimestamp | None = None
-
-
-class SeedCiJob(_Section):
-    id: int
-    project_id: int
-    user_id: int
-    pipeline_id: int
-    token: str
-    status: str
-    name: str
-    stage: str
-    ref: str
-    tag: bool = False
-    created_at: UtcTimestamp
-    started_at: UtcTimestamp | None = None
-    finished_at: UtcTimestamp | None = None
-
-
-class SeedFeatureFlagsClient(_Section):
-    id: int
-    project_id: int
-    token: str
-
-
-class SeedScimOauthAccessToken(_Section):
-    """The instance's SCIM token: it names its organization."""
-
-    id: int
-    organization_id: int
-    token: str
-    created_at: UtcTimestamp
-
-
-class SeedGroupScimAuthAccessToken(_Section):
-    """A group's SCIM token."""
-
-    id: int
-    group_id: int
-    token: str
-    created_at: UtcTimestamp
-
-
-class SeedSession(_Section):
-    session_id: str
     user_id: int
 
 
-class Seed(_Section):
-    users: list[SeedUser] = Field(default_factory=list)
-    personal_access_tokens: list[SeedPersonalAccessToken] = Field(default_factory=list)
-    deploy_tokens: list[SeedDeployToken] = Field(default_factory=list)
-    oauth_applications: list[SeedOAuthApplication] = Field(default_factory=list)
-    cluster_agent_tokens: list[SeedClusterAgentToken] = Field(default_factory=list)
-    runners: list[SeedRunner] = Field(default_factory=list)
-    pipeline_triggers: list[SeedPipelineTrigger] = Field(default_factory=list)
-    ci_jobs: list[SeedCiJob] = Field(default_factory=list)
-    feature_flags_clients: list[SeedFeatureFlagsClient] = Field(default_factory=list)
-    sessions: list[SeedSession] = Field(default_factory=list)
-    scim_oauth_access_tokens: list[SeedScimOauthAccessToken] = Field(default_factory=list)
-    group_scim_auth_access_tokens: list[SeedGroupScimAuthAccessToken] = Field(default_factory=list)
+Derive = Callable[[Mapping[str, Any], Mapping[str, str]], dict[str, Any]]
 
 
-SESSION_PREFIX = "_gitlab_session="
+def _user_digests(_: Mapping[str, Any], plaintexts: Mapping[str, str]) -> dict[str, Any]:
+    return {f"{key}_digest": token_digest(plaintext) for key, plaintext in plaintexts.items()}
+
+
+def _trigger_fields(attributes: Mapping[str, Any], plaintexts: Mapping[str, str]) -> dict[str, Any]:
+    # What GitLab keeps of a trigger's token, and its row's update time (as created).
+    return {"token_hint": token_hint(plaintexts["token"], "glptt-"), "updated_at": attributes.get("created_at")}
+
+
+class Section(Frozen, kw_only=False):
+    """How a section's entries are read, and what they are stored as."""
+
+    record: type[Record]
+    token_type: str | None  # the entry's own item in the tokens table; None: users, runners, sessions
+    plaintexts: tuple[str, ...] = ("token",)
+    optional: bool = False  # the plaintexts may be null or left out (a user's feed token)
+    derived: tuple[str, ...] = ()  # the record's fields the service derives: never in a seed
+    derive: Derive | None = None
+    required: tuple[str, ...] = ()  # fields the record leaves optional that this section needs
+    defaults: tuple[tuple[str, Any], ...] = ()  # for fields the record requires
+
+
+SECTIONS: dict[str, Section] = {
+    "users": Section(
+        User,
+        None,
+        ("feed_token", "incoming_email_token"),
+        optional=True,
+        derived=("feed_token_digest", "incoming_email_token_digest"),
+        derive=_user_digests,
+        defaults=(("state", "active"),),
+    ),
+    "personal_access_tokens": Section(PersonalAccessToken, "personal_access_token"),
+    "deploy_tokens": Section(DeployToken, "deploy_token"),
+    "oauth_applications": Section(OAuthApplication, "oauth_application_secret", ("secret",)),
+    "cluster_agent_tokens": Section(ClusterAgentToken, "cluster_agent_token"),
+    "runners": Section(Runner, None, derived=("version",)),
+    "pipeline_triggers": Section(
+        PipelineTrigger, "pipeline_trigger_token", derived=("token_hint", "updated_at"), derive=_trigger_fields
+    ),
+    "ci_jobs": Section(CiJob, "ci_job_token"),
+    "feature_flags_clients": Section(FeatureFlagsClient, "feature_flags_client_token"),
+    "sessions": Section(Session, None, ("session_id",)),
+    # GitLab's two SCIM tables: the instance's token names its organization, a group's its group.
+    "scim_oauth_access_tokens": Section(
+        ScimAccessToken, "scim_access_token", derived=("group_id",), required=("organization_id",)
+    ),
+    "group_scim_auth_access_tokens": Section(
+        ScimAccessToken, "scim_access_token", derived=("organization_id",), required=("group_id",)
+    ),
+}
+
+
+class Entry(Frozen, kw_only=False):
+    """One entry of a section: what the service stores, and the plaintexts it is found by."""
+
+    record: Any  # its section's record
+    plaintexts: Mapping[str, str]  # by key; a null optional one is left out
+
+
+class Seed(Frozen, kw_only=False):
+    sections: Mapping[str, tuple[Entry, ...]]
+
+    def entries(self, section: str) -> tuple[Entry, ...]:
+        """A section's entries; none for a section the file left out."""
+        return self.sections.get(section, ())
 
 
 def load_seed_file(path: Path) -> Seed:
@@ -220,96 +131,81 @@ def load_seed_file(path: Path) -> Seed:
 
 
 def parse_seed(document: Any, source: str = "seed") -> Seed:
+    if not isinstance(document, dict):
+        raise SeedError(f"{source}: a seed is a JSON object of sections")
+    for name in document:
+        if name not in SECTIONS:
+            raise SeedError(f"{source}: unknown key '{name}' at {name}")
+    return Seed({name: _entries(name, entries, source) for name, entries in document.items()})
+
+
+def _entries(name: str, entries: Any, source: str) -> tuple[Entry, ...]:
+    if not isinstance(entries, list):
+        raise SeedError(f"{source}: {name}: must be a list")
+    return tuple(_entry(SECTIONS[name], given, f"{name}.{index}", source) for index, given in enumerate(entries))
+
+
+def _entry(section: Section, given: Any, where: str, source: str) -> Entry:
+    if not isinstance(given, dict):
+        raise SeedError(f"{source}: {where}: must be an object")
+    known = {spec.name for spec in section.record.__fields__} - set(section.derived) | set(section.plaintexts)
+    for key in given:
+        if key not in known:
+            raise SeedError(f"{source}: unknown key '{key}' at {where}.{key}")
+    plaintexts: dict[str, str] = {}
+    for key in section.plaintexts:
+        value = given.get(key)
+        if value is None and section.optional:
+            continue
+        if not isinstance(value, str):
+            raise SeedError(f"{source}: {where}.{key}: {'is missing' if value is None else 'must be a string'}")
+        plaintexts[key] = value
+    for key in section.required:
+        if given.get(key) is None:
+            raise SeedError(f"{source}: {where}.{key}: is missing")
+    attributes = {**dict(section.defaults)}
+    attributes.update((key, value) for key, value in given.items() if key not in section.plaintexts)
+    if section.derive is not None:
+        attributes.update(section.derive(attributes, plaintexts))
     try:
-        return Seed.model_validate(document)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        if first["type"] == "extra_forbidden":
-            raise SeedError(f"{source}: unknown key '{first['loc'][-1]}' at {where}") from error
-        raise SeedError(f"{source}: {where}: {_lower_first(first['msg'])}") from error
+        record = section.record.from_attributes(attributes)
+    except RecordError as error:
+        raise SeedError(f"{source}: {where}.{error.field}: {error.problem}") from None
+    return Entry(record, plaintexts)
 
 
 def _lower_first(message: str) -> str:
-    # The CLI's error lines read as argparse's: lowercase after each colon (pydantic, json and
-    # the OS capitalise theirs).
+    # The CLI's error lines read as argparse's: lowercase after each colon (json and the OS
+    # capitalise theirs).
     return message[:1].lower() + message[1:]
 
 
 def seed_items(seed: Seed) -> dict[str, list[dict[str, Any]]]:
     """Every item the seed becomes, by table role. Tokens appear only as digests."""
-    items: dict[str, list[dict[str, Any]]] = {"tokens": [], "users": [], "runners": []}
-    items["users"] = [user_item(_user(user)) for user in seed.users]
-    items["tokens"] = list(_token_items(seed))
-    for runner in seed.runners:
-        record = Runner.from_attributes({**runner.model_dump(exclude={"token"}), "version": 1})
-        items["runners"].extend(runner_items(record))
-    return items
-
-
-def _user(user: SeedUser) -> User:
-    fields = user.model_dump(exclude={"feed_token", "incoming_email_token"})
-    return User.from_attributes(
-        {
-            **fields,
-            "feed_token_digest": token_digest(user.feed_token) if user.feed_token else None,
-            "incoming_email_token_digest": token_digest(user.incoming_email_token)
-            if user.incoming_email_token
-            else None,
-        }
-    )
+    return {
+        "users": [user_item(entry.record) for entry in seed.entries("users")],
+        "runners": [item for entry in seed.entries("runners") for item in runner_items(entry.record)],
+        "tokens": list(_token_items(seed)),
+    }
 
 
 def _token_items(seed: Seed) -> Iterator[dict[str, Any]]:
-    record: Record
-    for user in seed.users:
-        if user.feed_token:
-            yield token_pointer_item(token_digest(user.feed_token), "feed_token", user_id=user.id)
-        if user.incoming_email_token:
-            yield token_pointer_item(token_digest(user.incoming_email_token), "incoming_email_token", user_id=user.id)
-    for session in seed.sessions:
-        digest = token_digest(SESSION_PREFIX + session.session_id)
-        yield token_pointer_item(digest, "gitlab_session", user_id=session.user_id)
-    for runner in seed.runners:
-        yield token_pointer_item(token_digest(runner.token), "runner_authentication_token", runner_id=runner.id)
-    for pat in seed.personal_access_tokens:
-        record = PersonalAccessToken.from_attributes(pat.model_dump(exclude={"token"}))
-        yield _own_record(pat.token, "personal_access_token", record)
-    for deploy in seed.deploy_tokens:
-        yield _own_record(
-            deploy.token, "deploy_token", DeployToken.from_attributes(deploy.model_dump(exclude={"token"}))
+    for user in seed.entries("users"):
+        for key, plaintext in user.plaintexts.items():
+            yield token_pointer_item(token_digest(plaintext), key, user_id=user.record.id)
+    for session in seed.entries("sessions"):
+        digest = token_digest(SESSION_PREFIX + session.plaintexts["session_id"])
+        yield token_pointer_item(digest, "gitlab_session", user_id=session.record.user_id)
+    for runner in seed.entries("runners"):
+        yield token_pointer_item(
+            token_digest(runner.plaintexts["token"]), "runner_authentication_token", runner_id=runner.record.id
         )
-    for application in seed.oauth_applications:
-        record = OAuthApplication.from_attributes(application.model_dump(exclude={"secret"}))
-        yield _own_record(application.secret, "oauth_application_secret", record)
-    for agent in seed.cluster_agent_tokens:
-        record = ClusterAgentToken.from_attributes(agent.model_dump(exclude={"token"}))
-        yield _own_record(agent.token, "cluster_agent_token", record)
-    for trigger in seed.pipeline_triggers:
-        record = PipelineTrigger.from_attributes(
-            {
-                **trigger.model_dump(exclude={"token"}),
-                "token_hint": token_hint(trigger.token, "glptt-"),
-                "updated_at": trigger.created_at,
-            }
-        )
-        yield _own_record(trigger.token, "pipeline_trigger_token", record)
-    for job in seed.ci_jobs:
-        yield _own_record(job.token, "ci_job_token", CiJob.from_attributes(job.model_dump(exclude={"token"})))
-    for client in seed.feature_flags_clients:
-        record = FeatureFlagsClient.from_attributes(client.model_dump(exclude={"token"}))
-        yield _own_record(client.token, "feature_flags_client_token", record)
-    scim_tokens: list[SeedScimOauthAccessToken | SeedGroupScimAuthAccessToken] = [
-        *seed.scim_oauth_access_tokens,
-        *seed.group_scim_auth_access_tokens,
-    ]
-    for scim in scim_tokens:
-        record = ScimAccessToken.from_attributes(scim.model_dump(exclude={"token"}))
-        yield _own_record(scim.token, "scim_access_token", record)
-
-
-def _own_record(token: str, token_type: str, record: Record) -> dict[str, Any]:
-    return token_item(token_digest(token), token_type, record.to_attributes())
+    for name, section in SECTIONS.items():
+        if section.token_type is None:
+            continue
+        for entry in seed.entries(name):
+            digest = token_digest(entry.plaintexts[section.plaintexts[0]])
+            yield token_item(digest, section.token_type, entry.record.to_attributes())
 
 
 def write_seed(seed: Seed, *, endpoint_url: str | None, table_names: Mapping[str, str]) -> None:
@@ -324,17 +220,18 @@ def write_seed(seed: Seed, *, endpoint_url: str | None, table_names: Mapping[str
 
 def demo_admin_token(seed: Seed) -> str | None:
     """A token that passes every check on callers (docs/contract.md): active admin, live, `api` scope."""
-    admins = {user.id for user in seed.users if user.admin and user.state == "active"}
+    admins = {user.record.id for user in seed.entries("users") if user.record.admin and user.record.active}
     today = datetime.now(UTC).date()
     usable = [
-        pat
-        for pat in seed.personal_access_tokens
-        if pat.user_id in admins and not pat.revoked and "api" in pat.scopes and not is_past(pat.expires_at, today)
+        entry
+        for entry in seed.entries("personal_access_tokens")
+        if entry.record.user_id in admins and "api" in entry.record.scopes and entry.record.active(today)
     ]
     # Prefer one that also carries admin_mode: it keeps working when an operator turns admin mode on.
-    usable.sort(key=lambda pat: "admin_mode" not in pat.scopes)
-    return usable[0].token if usable else None
+    usable.sort(key=lambda entry: "admin_mode" not in entry.record.scopes)
+    return usable[0].plaintexts["token"] if usable else None
 
 
 def demo_runner_token(seed: Seed) -> str | None:
-    return seed.runners[0].token if seed.runners else None
+    runners = seed.entries("runners")
+    return runners[0].plaintexts["token"] if runners else None

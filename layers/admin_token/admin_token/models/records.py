@@ -30,7 +30,14 @@ DayOfTimestamp: TypeAlias = date
 
 
 class RecordError(ValueError):
-    """A stored item that does not fit its record: a fault in the data, never in the request."""
+    """A stored item that does not fit its record: a fault in the data, never in the request.
+
+    It names the field and what is wrong with it, never the value.
+    """
+
+    def __init__(self, record: str, field: str, problem: str) -> None:
+        super().__init__(f"{record}.{field} {problem}")
+        self.field, self.problem = field, problem
 
 
 Converter = Callable[[Any], Any]
@@ -157,7 +164,7 @@ class Record(Frozen):
         for name, convert, optional, required in cls._converters:
             if name not in attributes:
                 if required:
-                    raise RecordError(f"{cls.__name__}.{name} is missing")
+                    raise RecordError(cls.__name__, name, "is missing")
                 continue
             value = attributes[name]
             if value is None and optional:
@@ -166,7 +173,7 @@ class Record(Frozen):
             try:
                 values[name] = convert(value)
             except (TypeError, ValueError, ArithmeticError):
-                raise RecordError(f"{cls.__name__}.{name} has the wrong type") from None
+                raise RecordError(cls.__name__, name, "has the wrong type") from None
         return cls(**values)
 
     def to_attributes(self) -> dict[str, Any]:
