@@ -481,15 +481,20 @@ def _queues_and_secrets(
 @contextlib.contextmanager
 def _github_meta(functions: LocalFunctions, path: Path | None, write_key: bool) -> Iterator[Any]:
     """GitHub's meta API stand-in publishing the key document, and the functions pointed at it."""
-    from admin_token_local.github_meta import GitHubMetaStandIn, generated_keys, keys_from_file
+    from admin_token_local.github_meta import GitHubMetaStandIn, LocalGitHubKeys, generated_keys, keys_from_file
 
+    keys: LocalGitHubKeys | None = None
     try:
-        keys = keys_from_file(path) if path is not None else generated_keys(Path.cwd() if write_key else None)
+        if path is not None:
+            keys = keys_from_file(path)
+        elif write_key:
+            keys = generated_keys(Path.cwd())
     except OSError as error:
         raise CliError(f"cannot read GitHub keys file {path}: {_reason(error)}") from None
     except ValueError as error:
         raise CliError(str(error)) from None
-    standin = GitHubMetaStandIn(keys.document)
+    # Else (invoke) a key whose private half is kept nowhere, made if a function fetches it.
+    standin = GitHubMetaStandIn(keys.document if keys is not None else lambda: generated_keys(None).document)
     functions.override_variable(GITHUB_KEYS_URL_VARIABLE, standin.start())
     try:
         yield keys

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -24,8 +25,10 @@ KEYS_PATH: Final = "/meta/public_keys/secret_scanning"
 class GitHubMetaStandIn:
     """Serves one key document at /meta/public_keys/secret_scanning; counts the fetches."""
 
-    def __init__(self, document: bytes) -> None:
-        self.document = document
+    def __init__(self, document: bytes | Callable[[], bytes]) -> None:
+        # A callable is called at the first fetch: `invoke` publishes a key no one holds the
+        # private half of, so it is made only when the function asks (a key costs 0.5 s to make).
+        self._document = document
         self.fetches = 0
         self._lock = threading.Lock()
         self._serving = BackgroundServer(_handler_for(self), "github-meta")
@@ -37,10 +40,17 @@ class GitHubMetaStandIn:
     def stop(self) -> None:
         self._serving.stop()
 
+    @property
+    def document(self) -> bytes:
+        with self._lock:
+            if callable(self._document):
+                self._document = self._document()
+            return self._document
+
     def fetched(self) -> bytes:
         with self._lock:
             self.fetches += 1
-            return self.document
+        return self.document
 
 
 def _handler_for(standin: GitHubMetaStandIn) -> type[BaseHTTPRequestHandler]:
