@@ -56,16 +56,36 @@ def appconfig() -> Iterator[AppConfigStandIn]:
     standin.stop()
 
 
-@pytest.fixture
-def tables(dynamodb_endpoint: str, appconfig: AppConfigStandIn) -> dict[str, str]:
-    """Fresh tables holding the demo seed; default flags; no configuration cached."""
+def moto_tables() -> dict[str, Any]:
+    """moto's tables in this process (the embedded server's), by name."""
+    tables: dict[str, Any] = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].tables
+    return tables
+
+
+@pytest.fixture(scope="session")
+def seeded_tables(dynamodb_endpoint: str) -> dict[str, Any]:
+    """The template's tables, built through the DynamoDB API and given the demo seed, once per test
+    process: moto's table objects, kept aside untouched."""
     names = table_names(TEMPLATE)
     reset_tables(dynamodb_endpoint, TEMPLATE, names)
     write_seed(load_seed_file(DEMO_SEED_PATH), endpoint_url=dynamodb_endpoint, table_names=names)
+    return {name: copy.deepcopy(moto_tables()[name]) for name in names.values()}
+
+
+@pytest.fixture
+def tables(seeded_tables: dict[str, Any], appconfig: AppConfigStandIn) -> dict[str, str]:
+    """Fresh tables holding the demo seed; default flags; no configuration cached.
+
+    Each test gets its own copy of the seeded tables (items, indexes and streams), put in moto's
+    backend as moto itself puts tables back after a cancelled transaction: 2 ms, where dropping,
+    recreating and seeding them through the API took 160 ms a test."""
+    live = moto_tables()
+    for name, seeded in seeded_tables.items():
+        live[name] = copy.deepcopy(seeded)
     appconfig.set_available(True)
     appconfig.set_document(copy.deepcopy(DEFAULT_FLAGS))
     reset_configuration_cache()
-    return names
+    return table_names(TEMPLATE)
 
 
 @dataclass
@@ -206,10 +226,9 @@ Snapshot = dict[str, list[str]]
 
 def backend_snapshot(names: dict[str, str]) -> Snapshot:
     """Every item of the four tables, read from moto's backend in this process (~1 ms)."""
-    backend = dynamodb_backends[DEFAULT_ACCOUNT_ID]["us-east-1"]
     return {
         name: sorted(
-            json.dumps(item.to_json()["Attributes"], sort_keys=True) for item in backend.tables[name].all_items()
+            json.dumps(item.to_json()["Attributes"], sort_keys=True) for item in moto_tables()[name].all_items()
         )
         for name in names.values()
     }
