@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from typing import Any, TypeVar
-
-import pytest
 
 from admin_token.storage.dynamodb import CONNECT_TIMEOUT_VARIABLE, READ_TIMEOUT_VARIABLE
 from admin_token_local.lambda_runtime import FakeLambdaContext
@@ -41,19 +40,32 @@ START_DELAY_SECONDS = 0.5
 _handlers: dict[str, Any] = {}
 
 
+# What each racer imports: loaded once, by the fork server, before it forks any racer.
+RACER_MODULES = ["tests.support.races", "functions.lookup.app", "functions.revoke.app"]
+
+
 @contextmanager
 def worker_pool(size: int) -> Iterator[ProcessPoolExecutor]:
-    """`size` warmed-up worker processes; spawned after the backends are up, so they inherit their
-    endpoints (and RACE_ENVIRONMENT)."""
-    with (
-        pytest.MonkeyPatch.context() as environment,
-        ProcessPoolExecutor(size, mp_context=multiprocessing.get_context("spawn")) as executor,
-    ):
-        for name, value in RACE_ENVIRONMENT.items():
-            environment.setenv(name, value)
-        for future in [executor.submit(warm_up) for _ in range(size * 2)]:
+    """`size` warmed-up worker processes, started after the backends are up: each takes this
+    process's environment as it is then (the backends' endpoints, and RACE_ENVIRONMENT).
+
+    Forked by multiprocessing's fork server, a single-threaded process that imported the handlers
+    once (this process runs moto's server threads, and forking it would copy their locks): a racer
+    costs a fork, not a fresh interpreter importing boto3, Powertools and the layer. A forked
+    racer is a new environment all the same (admin_token.restore runs its callbacks after fork)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(RACER_MODULES)
+    environment = {**os.environ, **RACE_ENVIRONMENT}
+    with ProcessPoolExecutor(size, mp_context=context, initializer=_use_environment, initargs=(environment,)) as pool:
+        for future in [pool.submit(warm_up) for _ in range(size * 2)]:
             future.result(timeout=RACE_TIMEOUT_SECONDS)
-        yield executor
+        yield pool
+
+
+def _use_environment(environment: dict[str, str]) -> None:
+    # The fork server's own environment is the one it started with, perhaps for another pool.
+    os.environ.clear()
+    os.environ.update(environment)
 
 
 def at_one_instant(pool: ProcessPoolExecutor, racer: Callable[..., T], arguments: Sequence[tuple[Any, ...]]) -> list[T]:

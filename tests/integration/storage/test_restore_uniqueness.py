@@ -106,6 +106,10 @@ def _copy(copy: int, start_at: float, write_end: int, random_state: Any) -> None
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() copies a process as a restore copies a snapshot")
+# Python warns of fork() in a process with threads (here moto's server threads): a copy may
+# inherit a lock one of them held. The copies call only the handler, over new connections, and
+# end with os._exit: a restored Lambda environment is such a copy too.
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded, use of fork:DeprecationWarning")
 def test_forked_copies_of_an_initialised_environment_never_repeat_an_id_a_token_or_a_draw(
     tables: dict[str, str], add_seed: Any, db: Tables, monkeypatch: pytest.MonkeyPatch
 ) -> None:
