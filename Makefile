@@ -100,9 +100,11 @@ integration: install
 e2e: install browser
 	$(BIN)/pytest tests/e2e
 
-# The HTTP barrage at full size (10,000 hostile requests, then the races); make test sends 3,000.
+# Every generated-input test at four times make test's budget: the hostile inputs, bulk bodies,
+# findings and audit queries, schemathesis, and the HTTP barrage (12,000 requests, then the races).
+SOAK_TESTS := tests/e2e/test_barrage.py tests/e2e/test_schemathesis.py $(wildcard tests/integration/*/test_hostile_*.py)
 soak: install
-	BARRAGE_REQUESTS=10000 $(BIN)/pytest tests/e2e/test_barrage.py
+	HOSTILE_SCALE=4 $(BIN)/pytest -n auto --dist loadfile $(SOAK_TESTS)
 
 # bench_drain.py: one POST of 10,000 findings drained by the local worker (several minutes a run).
 bench: install

@@ -28,14 +28,16 @@ from tests.conftest import TEMPLATE
 from tests.e2e.conftest import ServeProcess, plaintexts_in, start_serve
 from tests.support import demo, races
 from tests.support.dynamodb_process import dynamodb_in_its_own_process
+from tests.support.hostile_requests import scaled
 from tests.support.plaintexts import DEMO_SEED, seed_plaintexts
 
 pytestmark = pytest.mark.e2e
 
 PATH = "/api/v4/admin/token"
 # Seeded, so any count replays the same stream's prefix; 3,000 reaches every shape many times over
-# within make test's budget, and `make soak` (BARRAGE_REQUESTS=10000) runs the full stream.
-REQUESTS = int(os.environ.get("BARRAGE_REQUESTS", "3000"))
+# within make test's budget, and `make soak` (HOSTILE_SCALE=4) sends 12,000. BARRAGE_REQUESTS
+# sets the count outright.
+REQUESTS = int(os.environ.get("BARRAGE_REQUESTS") or scaled(3000))
 THREADS = 4
 RACERS = 16
 REVOCABLE = demo.revocable(RACERS)

@@ -4,7 +4,8 @@ Generated cases (schemathesis' examples, coverage and fuzzing phases; positive a
 go to every operation in it (the token API, bulk revoke, the audit events API), and four checks
 judge every response: no 5xx, a documented status, a documented content type, a body that
 matches the documented schema. Generation is bounded and deterministic (a fixed seed,
-`derandomize`); `SCHEMATHESIS_MAX_EXAMPLES` / `SCHEMATHESIS_SEED` widen or move it for a bug hunt.
+`derandomize`); HOSTILE_SCALE (`make soak`) widens it, `SCHEMATHESIS_MAX_EXAMPLES` /
+`SCHEMATHESIS_SEED` set or move it for a bug hunt.
 
 Generated tokens are random (the documented example matches no record), so a generated DELETE
 never reaches a demo record, and no generated request gets a 200 or a 204. So explicit cases,
@@ -35,6 +36,7 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.e2e.conftest import Server
 from tests.support import demo
+from tests.support.hostile_requests import scaled
 
 pytestmark = pytest.mark.e2e
 
@@ -42,8 +44,10 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 PATH = "/api/v4/admin/token"
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 # Fuzzing-phase budget per operation; the examples and coverage phases add ~24 bounded cases each.
-MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "100"))
-REFUSED_MAX_EXAMPLES = 15  # callers refused at step 1 of docs/contract.md's order of checks: the body never matters
+MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES") or scaled(100))
+REFUSED_MAX_EXAMPLES = scaled(
+    15
+)  # callers refused at step 1 of docs/contract.md's order of checks: the body never matters
 SEED = int(os.environ.get("SCHEMATHESIS_SEED", "20261127"))
 # Methods the coverage phase sends besides the documented ones.
 ROUTED_UNEXPECTED_METHODS = {"get", "put", "patch", "options", "trace"}

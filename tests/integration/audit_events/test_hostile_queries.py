@@ -11,36 +11,27 @@ arbitrary Host / X-Forwarded-Proto headers, and sends them through the real hand
 - a `Link` header, when sent, is one `<absolute https or http URL>; rel="next"` with no
   whitespace, quote or angle bracket inside the URL, whatever the Host header said.
 
-AUDIT_HOSTILE_SCALE=<factor> multiplies the example budgets.
+HOSTILE_SCALE=<factor> multiplies the example budgets (tests/support/hostile_requests.py).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from tests.integration.audit_events.test_audit_events import LIST_PATH, AuditTable, audit_event
 from tests.integration.conftest import Tables, call
 from tests.support import demo
+from tests.support.hostile_requests import hostile_settings
 
-SCALE = float(os.environ.get("AUDIT_HOSTILE_SCALE", "1"))
 KNOWN = ["created_after", "created_before", "entity_type", "entity_id", "author_id", "token_type", "per_page",
          "page", "cursor"]  # fmt: skip
 LINK = re.compile(r'<(https?://[^\s<>"]+)>; rel="next"')
-
-
-def _settings(max_examples: int) -> settings:
-    return settings(
-        max_examples=max(1, round(max_examples * SCALE)),
-        deadline=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    )
 
 
 # Text a query value may hold after API Gateway decoded it: anything, control characters included.
@@ -85,7 +76,7 @@ def check(response: Any, sent: set[str]) -> None:
 @example(parameters={"per_page": ["1"]}, host='evil.example"><script>', proto="javascript")
 @example(parameters={"per_page": ["1"], "x\r\nSet-Cookie: a": ["b\r\nc"]}, host=None, proto=None)
 @example(parameters={"cursor": ["e" * 3000]}, host=None, proto=None)
-@_settings(300)
+@hostile_settings(300)
 def test_any_query_string_is_answered_without_a_5xx(
     some_events: None, parameters: dict[str, list[str]], host: str | None, proto: str | None
 ) -> None:
@@ -109,7 +100,7 @@ def test_any_query_string_is_answered_without_a_5xx(
                           st.from_regex(r"\A[0-9]{1,30}\Z")))  # fmt: skip
 @example(event_id="../admin/token")
 @example(event_id="%2F")
-@_settings(200)
+@hostile_settings(200)
 def test_any_event_id_is_answered_without_a_5xx(some_events: None, event_id: str) -> None:
     response = call("AuditEventsFunction", audit_event(f"{LIST_PATH}/{event_id}", credential=demo.ADMIN_READ_API))
 

@@ -23,8 +23,8 @@ from tests.support.hostile_requests import (
     content_types,
     extra_headers,
     fake_tokens,
+    hostile_settings,
     queries,
-    scaled_settings,
     send,
     text_bodies,
     weighted,
@@ -57,7 +57,7 @@ def bulk_events(draw: st.DrawFn) -> dict[str, Any]:
     return bulk_event(None, None, raw_body=body, headers=headers, query=draw(queries))
 
 
-@scaled_settings(max_examples=100)
+@hostile_settings(max_examples=100)
 @given(event=bulk_events())
 def test_bulk_revoke_as_an_administrator_never_fails_and_revokes_nothing(
     event: dict[str, Any], unchanged: Callable[[], None]

@@ -26,8 +26,7 @@ in-process backend (a DynamoDB Scan of four tables costs ~100 ms); that it shows
 what a Scan shows is checked at the start and at the end of every test.
 
 The number of examples run, and how often each answer came back, are reported at the end of
-the module. HOSTILE_INPUT_SCALE=<factor> multiplies every test's example budget (the default
-budget keeps the module around a minute).
+the module. HOSTILE_SCALE=<factor> multiplies every test's example budget (tests/support/hostile_requests.py).
 """
 
 from __future__ import annotations
@@ -63,11 +62,11 @@ from tests.support.hostile_requests import (
     extra_headers,
     fake_tokens,
     garbage_credentials,
+    hostile_settings,
     huge,
     queries,
     queries_with_token,
     real_tokens,
-    scaled_settings,
     send,
     short_text,
     weighted,
@@ -95,7 +94,7 @@ def _report(request: pytest.FixtureRequest) -> Iterator[None]:
 # -- the properties ---------------------------------------------------------------------------
 
 
-@scaled_settings(max_examples=140)
+@hostile_settings(max_examples=140)
 @given(event=events("POST", credentials=admin_credentials(), tokens=weighted((2, fake_tokens), (1, real_tokens))))
 def test_lookup_as_an_administrator_never_fails_and_changes_nothing(
     event: dict[str, Any], unchanged: Callable[[], None]
@@ -106,7 +105,7 @@ def test_lookup_as_an_administrator_never_fails_and_changes_nothing(
     unchanged()
 
 
-@scaled_settings(max_examples=140)
+@hostile_settings(max_examples=140)
 @given(event=events("DELETE", credentials=admin_credentials(), tokens=fake_tokens))
 def test_revoke_as_an_administrator_never_fails_and_revokes_nothing(
     event: dict[str, Any], unchanged: Callable[[], None]
@@ -118,7 +117,7 @@ def test_revoke_as_an_administrator_never_fails_and_revokes_nothing(
     unchanged()
 
 
-@scaled_settings(max_examples=40)
+@hostile_settings(max_examples=40)
 @given(
     function=st.sampled_from([LOOKUP, REVOKE]),
     data=st.data(),
@@ -140,7 +139,7 @@ def test_a_token_in_the_query_string_is_refused_whatever_the_body(
     unchanged()
 
 
-@scaled_settings(max_examples=140)
+@hostile_settings(max_examples=140)
 @given(function=st.sampled_from([LOOKUP, REVOKE]), data=st.data())
 def test_without_a_usable_credential_the_answer_is_always_401(
     function: str, data: st.DataObject, unchanged: Callable[[], None]
@@ -164,7 +163,7 @@ def revoke_flag_off(tables: dict[str, str], set_flags: Any) -> None:
     set_flags(api_admin_token_revoke={"default": False})
 
 
-@scaled_settings(max_examples=40)
+@hostile_settings(max_examples=40)
 @given(data=st.data())
 def test_with_the_revoke_flag_off_nothing_is_revoked_whatever_the_request(
     data: st.DataObject, revoke_flag_off: None, unchanged: Callable[[], None]
@@ -190,7 +189,7 @@ UNFIT_CALLERS = {
 }
 
 
-@scaled_settings(max_examples=60)
+@hostile_settings(max_examples=60)
 @given(
     function=st.sampled_from([LOOKUP, REVOKE]),
     credential=st.sampled_from(sorted(UNFIT_CALLERS)),
@@ -235,7 +234,7 @@ large_bodies = st.one_of(
 )
 
 
-@scaled_settings(max_examples=40)
+@hostile_settings(max_examples=40)
 @given(
     function=st.sampled_from([LOOKUP, REVOKE]),
     body=large_bodies,

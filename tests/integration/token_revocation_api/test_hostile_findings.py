@@ -25,7 +25,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from admin_token.digests import token_digest
@@ -35,6 +35,7 @@ from tests.integration.conftest import ApiResponse, call
 from tests.integration.token_revocation_api.test_token_revocation_api import ALL_TYPES
 from tests.support import demo
 from tests.support.events import proxy_event
+from tests.support.hostile_requests import hostile_settings
 from tests.support.revocation import FINDINGS_PATH, TYPES_PATH, RevocationApi
 
 MAX_FINDINGS = 10_000
@@ -47,16 +48,6 @@ FLAG_OFF = {"message": "'secret_detection_auto_revoke' feature flag is disabled"
 REVOCABLE = set(RULE_TYPES.values())
 PREFIXES = sorted({prefix for token_type in REGISTRY for prefix in token_type.prefixes})
 REAL_TOKENS = sorted(value for name, value in vars(demo).items() if name.isupper() and isinstance(value, str))
-
-
-def hostile_settings(max_examples: int) -> settings:
-    return settings(
-        max_examples=max_examples,
-        derandomize=True,
-        deadline=None,
-        database=None,
-        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large],
-    )
 
 
 @pytest.fixture
@@ -280,7 +271,7 @@ def assert_queued_as_digests(queued: list[dict[str, Any]], raw: bytes) -> None:
 # -- the properties --------------------------------------------------------------------------------
 
 
-@hostile_settings(max_examples=100)
+@hostile_settings(max_examples=100, derandomize=True)
 @given(data=st.data(), body=bodies, extra=other_headers, flag_on=st.sampled_from([True] * 7 + [False]))
 @example(data=None, body=(json.dumps([{}] * (MAX_FINDINGS + 1)), False), extra={}, flag_on=True)
 @example(data=None, body=("[" + " " * MAX_BODY_BYTES + "]", False), extra={}, flag_on=True)
@@ -317,7 +308,7 @@ def test_every_findings_request_gets_the_contracts_answer_and_only_a_204_queues(
         assert queued == [], f"queued after a {response.status}"
 
 
-@hostile_settings(max_examples=50)
+@hostile_settings(max_examples=50, derandomize=True)
 @given(
     data=st.data(),
     method=st.sampled_from(METHODS),
