@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 from collections.abc import Mapping, Sequence
-from typing import Any, Final, NotRequired, TypedDict, Unpack
+from typing import Any, Final, NotRequired, TypedDict, TypeVar, Unpack
 from urllib.parse import parse_qs
 
 from admin_token.errors import InvalidRequest, PayloadTooLarge, UnsupportedMediaType
@@ -137,28 +137,31 @@ class RequestParts(TypedDict):
 
 
 def parse_token_request(**parts: Unpack[RequestParts]) -> TokenRequest:
-    credential, fields, form, problem = _read_request(parts, SINGLE_BODY)
-    return TokenRequest(
-        credential,
-        fields.get("token", ABSENT),
-        parts["request_id"],
-        problem,
-        dry_run=fields.get("dry_run", ABSENT),
-        source_ip=parts.get("source_ip"),
-        form=form,
-    )
+    return _parse(TokenRequest, SINGLE_BODY, "token", parts)
 
 
-def _read_request(
-    parts: RequestParts, rules: BodyRules
-) -> tuple[str | None, Mapping[str, Any], bool, InvalidRequest | None]:
-    """The credential, the body's fields, whether they came as a form, and the body's problem."""
+def parse_bulk_revoke_request(**parts: Unpack[RequestParts]) -> BulkRevokeRequest:
+    return _parse(BulkRevokeRequest, BULK_BODY, "tokens", parts)
+
+
+ParsedRequest = TypeVar("ParsedRequest", "TokenRequest", "BulkRevokeRequest")
+
+
+def _parse(kind: type[ParsedRequest], rules: BodyRules, field: str, parts: RequestParts) -> ParsedRequest:
+    """The request: its credential, and its body's `field` and `dry_run`, or the body's problem."""
     credential = credential_from(parts["headers"], parts.get("multi_value_headers"))
     try:
         fields, form = _body_fields(parts["headers"], parts["query"], parts["body"], parts["base64_encoded"], rules)
     except InvalidRequest as problem:
-        return credential, {}, False, problem
-    return credential, fields, form, None
+        return kind(credential, ABSENT, parts["request_id"], problem, source_ip=parts.get("source_ip"))
+    return kind(
+        credential,
+        fields.get(field, ABSENT),
+        parts["request_id"],
+        dry_run=fields.get("dry_run", ABSENT),
+        source_ip=parts.get("source_ip"),
+        form=form,
+    )
 
 
 FORM: Final = "application/x-www-form-urlencoded"
@@ -275,6 +278,7 @@ class BulkRevokeRequest(Frozen, kw_only=False):
     problem: InvalidRequest | None = None
     dry_run: Any = ABSENT
     source_ip: str | None = None
+    form: bool = False  # never: a bulk body is JSON only
 
     def check_body(self) -> None:
         """Step 2: the list must come in the body."""
@@ -291,15 +295,3 @@ class BulkRevokeRequest(Frozen, kw_only=False):
 
     def check_dry_run(self) -> bool:
         return dry_run_flag(self.dry_run)
-
-
-def parse_bulk_revoke_request(**parts: Unpack[RequestParts]) -> BulkRevokeRequest:
-    credential, fields, _, problem = _read_request(parts, BULK_BODY)
-    return BulkRevokeRequest(
-        credential,
-        fields.get("tokens", ABSENT),
-        parts["request_id"],
-        problem,
-        dry_run=fields.get("dry_run", ABSENT),
-        source_ip=parts.get("source_ip"),
-    )
