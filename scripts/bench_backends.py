@@ -9,6 +9,9 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import statistics
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -82,3 +85,51 @@ def demo_seed_with_tokens(tokens: list[str], first_id: int, name: str) -> dict[s
         for number, token in enumerate(tokens)
     ]
     return demo
+
+
+def fresh_tables(backends: Backends, template: Any, seed: Any) -> None:
+    """Drop and recreate the tables, then load `seed` (a parsed seed): every run starts alike."""
+    from admin_token_local.dynamodb_local import reset_tables
+    from admin_token_local.seed import write_seed
+
+    reset_tables(backends.dynamodb_endpoint, template, backends.table_names)
+    write_seed(seed, endpoint_url=backends.dynamodb_endpoint, table_names=backends.table_names)
+
+
+def revocation_environment(backends: Backends, template: Any, queue_prefix: str) -> dict[str, str]:
+    """The environment of a child running the intake or the worker: fresh, empty queues, the
+    pre-shared token's secret, all in the embedded moto server (which hosts SQS and Secrets
+    Manager too). The child reads BENCH_PRE_SHARED_TOKEN and drops it from its environment."""
+    from admin_token_local.secrets_local import create_secrets
+    from admin_token_local.sqs_local import create_queues
+
+    endpoint = backends.dynamodb_endpoint
+    pre_shared = create_secrets(endpoint, template)["RevocationTokenSecret"]
+    queues = create_queues(endpoint, template, prefix=queue_prefix)
+    return {
+        **backends.environment,
+        "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint,
+        "AWS_ENDPOINT_URL_SQS": endpoint,
+        "REVOCATION_QUEUE_URL": queues["RevocationQueue"],
+        "BENCH_DEAD_LETTER_QUEUE_URL": queues["RevocationDeadLetterQueue"],
+        "REVOCATION_TOKEN_SECRET_ARN": "RevocationTokenSecret",
+        "BENCH_PRE_SHARED_TOKEN": pre_shared,
+    }
+
+
+def run_child(script: str, arguments: list[str], environment: dict[str, str], what: str) -> dict[str, Any]:
+    """Run `script` with our interpreter in a fresh process; the JSON object its last line prints."""
+    output = subprocess.run(  # noqa: S603 - our own script, with our own interpreter
+        [sys.executable, script, *arguments], env=environment, capture_output=True, text=True, check=False
+    )
+    if output.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{output.stdout[-3000:]}\n{output.stderr[-3000:]}")
+    figures: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    return figures
+
+
+def spread(values: list[float], unit: str = "s", digits: int = 2) -> str:
+    """A median with its min-max, as every benchmark here reports a time."""
+    if len(values) == 1:
+        return f"{values[0]:.{digits}f} {unit}"
+    return f"{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}-{max(values):.{digits}f})"

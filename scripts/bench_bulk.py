@@ -16,7 +16,6 @@ import argparse
 import json
 import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -72,10 +71,10 @@ def main() -> None:
         child(args.child, args.tokens)
         return
 
-    from bench_backends import local_backends
+    from bench_backends import fresh_tables, local_backends, run_child
+    from bench_backends import spread as figure
 
-    from admin_token_local.dynamodb_local import reset_tables
-    from admin_token_local.seed import parse_seed, write_seed
+    from admin_token_local.seed import parse_seed
     from admin_token_local.template import load_template
 
     template = load_template(ROOT / "template.yaml")
@@ -88,23 +87,14 @@ def main() -> None:
     with local_backends("RevokeFunction") as backends:
         for _ in range(args.runs):
             for kind in seconds:
-                reset_tables(backends.dynamodb_endpoint, template, backends.table_names)
-                write_seed(seed, endpoint_url=backends.dynamodb_endpoint, table_names=backends.table_names)
+                fresh_tables(backends, template, seed)
                 before = resource.getrusage(resource.RUSAGE_SELF)
-                output = subprocess.run(  # noqa: S603 - our own script, with our own interpreter
-                    [sys.executable, __file__, "--child", kind, "--tokens", str(args.tokens)],
-                    env=backends.environment, capture_output=True, text=True, check=False,
-                )  # fmt: skip
+                arguments = ["--child", kind, "--tokens", str(args.tokens)]
+                figures = run_child(__file__, arguments, backends.environment, f"{kind} run")
                 after = resource.getrusage(resource.RUSAGE_SELF)
-                if output.returncode != 0:
-                    raise SystemExit(f"{kind} run failed:\n{output.stderr[-3000:]}")
-                figures = json.loads(output.stdout.strip().splitlines()[-1])
                 seconds[kind].append(figures["seconds"])
                 cpu[kind].append(figures["cpu"])
                 backend_cpu[kind].append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-
-    def figure(values: list[float]) -> str:
-        return f"{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"
 
     ratios = [bulk / single for bulk, single in zip(seconds["bulk"], seconds["single"], strict=True)]
     # Both sides' CPU, function and backend: what the ratio would be with no core to spare, the

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
-import subprocess
 import sys
 import time
 import uuid
@@ -166,45 +164,20 @@ def main() -> None:
         child(args.findings, args.singles)
         return
 
-    from bench_backends import local_backends
+    from bench_backends import fresh_tables, local_backends, revocation_environment, run_child, spread
 
-    from admin_token_local.dynamodb_local import reset_tables
-    from admin_token_local.secrets_local import create_secrets
-    from admin_token_local.seed import parse_seed, write_seed
-    from admin_token_local.sqs_local import create_queues
+    from admin_token_local.seed import parse_seed
     from admin_token_local.template import load_template
 
     template = load_template(ROOT / "template.yaml")
     seed = parse_seed(_seed(args.findings + args.singles))
     figures: list[dict[str, Any]] = []
     with local_backends("IntakeFunction") as backends:
-        endpoint = backends.dynamodb_endpoint  # moto's server hosts Secrets Manager too
         for run in range(args.runs):
-            reset_tables(endpoint, template, backends.table_names)
-            write_seed(seed, endpoint_url=endpoint, table_names=backends.table_names)
-            pre_shared = create_secrets(endpoint, template)["RevocationTokenSecret"]
-            queues = create_queues(endpoint, template, prefix=f"bench-{run}-")  # fresh and empty each run
-            environment = {
-                **backends.environment,
-                "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint,
-                "AWS_ENDPOINT_URL_SQS": endpoint,
-                "REVOCATION_QUEUE_URL": queues["RevocationQueue"],
-                "BENCH_DEAD_LETTER_QUEUE_URL": queues["RevocationDeadLetterQueue"],
-                "REVOCATION_TOKEN_SECRET_ARN": "RevocationTokenSecret",
-                "BENCH_PRE_SHARED_TOKEN": pre_shared,  # the child reads it and drops it from its environment
-            }
-            output = subprocess.run(  # noqa: S603 - our own script, with our own interpreter
-                [sys.executable, __file__, "--child", "--findings", str(args.findings), "--singles", str(args.singles)],
-                env=environment, capture_output=True, text=True, check=False,
-            )  # fmt: skip
-            if output.returncode != 0:
-                raise SystemExit(f"run {run + 1} failed:\n{output.stdout[-3000:]}\n{output.stderr[-3000:]}")
-            figures.append(json.loads(output.stdout.strip().splitlines()[-1]))
-
-    def spread(values: list[float], unit: str, digits: int = 1) -> str:
-        if len(values) == 1:
-            return f"{values[0]:.{digits}f} {unit}"
-        return f"{statistics.median(values):.{digits}f} {unit} ({min(values):.{digits}f}-{max(values):.{digits}f})"
+            fresh_tables(backends, template, seed)
+            environment = revocation_environment(backends, template, f"bench-{run}-")  # fresh, empty queues
+            arguments = ["--child", "--findings", str(args.findings), "--singles", str(args.singles)]
+            figures.append(run_child(__file__, arguments, environment, f"run {run + 1}"))
 
     n = args.findings
     drains = [f["drain"] for f in figures]
@@ -213,7 +186,7 @@ def main() -> None:
     ratios = [drained / single for drained, single in zip(per_drained, per_single, strict=True)]
     print(f"drain of one POST of {n} findings by the local worker, {args.runs} run(s), fresh tables, queue, process")
     print(f"  POST /v1/revoke_tokens (queue {n}):  {spread([f['post'] for f in figures], 's', 2)}")
-    print(f"  drain (poller + worker, batches of 10): {spread(drains, 's')}")
+    print(f"  drain (poller + worker, batches of 10): {spread(drains, 's', 1)}")
     print(f"  rate:                                 {spread([n / d for d in drains], 'tokens/s', 0)}")
     print(f"  per token drained:                    {spread(per_drained, 'ms', 2)}")
     print(f"  per token, worker alone ({args.singles} x 1):    {spread(per_single, 'ms', 2)}")

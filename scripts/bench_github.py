@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -100,12 +99,10 @@ def main() -> None:
         child(args.child, args.matches)
         return
 
-    from bench_backends import local_backends
+    from bench_backends import fresh_tables, local_backends, revocation_environment, run_child
+    from bench_backends import spread as figure
 
-    from admin_token_local.dynamodb_local import reset_tables
-    from admin_token_local.secrets_local import create_secrets
-    from admin_token_local.seed import parse_seed, write_seed
-    from admin_token_local.sqs_local import create_queues
+    from admin_token_local.seed import parse_seed
     from admin_token_local.template import load_template
 
     template = load_template(ROOT / "template.yaml")
@@ -113,33 +110,14 @@ def main() -> None:
     seconds: dict[str, list[float]] = {"github": [], "findings": []}
     cpu: dict[str, list[float]] = {"github": [], "findings": []}
     with local_backends("IntakeFunction") as backends:
-        endpoint = backends.dynamodb_endpoint  # moto's server hosts SQS and Secrets Manager too
         for run in range(args.runs):
             for kind in seconds:
-                reset_tables(endpoint, template, backends.table_names)
-                write_seed(seed, endpoint_url=endpoint, table_names=backends.table_names)
-                pre_shared = create_secrets(endpoint, template)["RevocationTokenSecret"]
-                queues = create_queues(endpoint, template, prefix=f"bench-github-{run}-{kind}-")
-                environment = {
-                    **backends.environment,
-                    "AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint,
-                    "AWS_ENDPOINT_URL_SQS": endpoint,
-                    "REVOCATION_QUEUE_URL": queues["RevocationQueue"],
-                    "REVOCATION_TOKEN_SECRET_ARN": "RevocationTokenSecret",
-                    "BENCH_PRE_SHARED_TOKEN": pre_shared,  # the child reads it and drops it from its environment
-                }
-                output = subprocess.run(  # noqa: S603 - our own script, with our own interpreter
-                    [sys.executable, __file__, "--child", kind, "--matches", str(args.matches)],
-                    env=environment, capture_output=True, text=True, check=False,
-                )  # fmt: skip
-                if output.returncode != 0:
-                    raise SystemExit(f"{kind} run failed:\n{output.stderr[-3000:]}")
-                figures = json.loads(output.stdout.strip().splitlines()[-1])
+                fresh_tables(backends, template, seed)
+                environment = revocation_environment(backends, template, f"bench-github-{run}-{kind}-")
+                arguments = ["--child", kind, "--matches", str(args.matches)]
+                figures = run_child(__file__, arguments, environment, f"{kind} run")
                 seconds[kind].append(figures["seconds"])
                 cpu[kind].append(figures["cpu"])
-
-    def figure(values: list[float]) -> str:
-        return f"{statistics.median(values):.2f} s ({min(values):.2f}-{max(values):.2f})"
 
     n = args.matches
     ratios = [github / found for github, found in zip(seconds["github"], seconds["findings"], strict=True)]
