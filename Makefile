@@ -59,11 +59,9 @@ run: install
 
 # The static checks run side by side (mypy alone leaves a core idle), each one's output kept whole.
 # Then one pytest worker per core; a test module stays on one worker (module-scoped servers start once).
-# Modules are handed out in collection order, the end-to-end ones (the longest) first: xdist's
-# default, most tests first, left a one-test 45 s module to run alone at the end.
 test: install browser
 	$(MAKE) --no-print-directory -j4 --output-sync=target lint typecheck cfn-lint checkov
-	$(BIN)/pytest -n auto --dist loadfile --no-loadscope-reorder --cov --cov-report=term --cov-report=json:build/coverage.json
+	$(BIN)/pytest -n auto --dist loadfile --cov --cov-report=term --cov-report=json:build/coverage.json
 	$(BIN)/python scripts/coverage_floor.py build/coverage.json
 
 lint: install
