@@ -527,8 +527,9 @@ def _poll_queues(template: Template, functions: LocalFunctions) -> Iterator[None
         yield
 
 
-def _load_handlers(functions: LocalFunctions) -> None:
-    for logical_id in functions.function_ids:
+def _load_handlers(functions: LocalFunctions, only: str | None = None) -> None:
+    """Import the functions' handlers (`only` that one), as Lambda's init would."""
+    for logical_id in [only] if only is not None else functions.function_ids:
         try:
             functions.load(logical_id)
         except Exception as error:
@@ -674,7 +675,7 @@ def _invoke(args: argparse.Namespace) -> int:
     with contextlib.redirect_stdout(sys.stderr), backends as (functions, _):
         if pre_shared is not None:
             _use_pre_shared_token(functions.revocation, pre_shared)
-        _load_handlers(functions)
+        _load_handlers(functions, only=args.function)
         try:
             result = functions.invoke(args.function, event)
         except Exception as error:
