@@ -5,23 +5,12 @@
 // trufflehog (JSON lines with `Raw` and `SourceMetadata`). Anything else is text, searched for the
 // token types' prefixes.
 
-// The token types' prefixes, in the API's matching order (tests/unit/test_console.py keeps this
-// list equal to the layer's registry). A custom personal access token prefix is the server's
-// setting, unknown here: tokens with it are found in reports but not in plain text.
-export const PREFIXES = [
-  "gldt-", "glft-", "glpat-", "gloas", "glagent-", "glrt-", "glptt-", "glcbt-", "glffct-", "_gitlab_session=", "glimt-",
-  "glsoat-",
-];
-// The token types' names and the audit events' entity types, as the API spells them.
-export const TOKEN_TYPES = [
-  "deploy_token", "feed_token", "personal_access_token", "oauth_application_secret", "cluster_agent_token",
-  "runner_authentication_token", "pipeline_trigger_token", "ci_job_token", "feature_flags_client_token",
-  "gitlab_session", "incoming_email_token", "scim_access_token",
-];
-export const ENTITY_TYPES = [
-  "Ci::Runner", "Ci::Trigger", "Clusters::AgentToken", "DeployToken", "Doorkeeper::Application",
-  "GroupScimAuthAccessToken", "Operations::FeatureFlagsClient", "PersonalAccessToken", "ScimOauthAccessToken", "User",
-];
+// The token types' prefixes (in the API's matching order), names and entity types: the console
+// function writes token-types.js from the API's registry. A custom personal access token prefix
+// is the server's setting, unknown here: tokens with it are found in reports but not in plain text.
+import { ENTITY_TYPES, PREFIXES, TOKEN_TYPES } from "./token-types.js";
+
+export { ENTITY_TYPES, PREFIXES, TOKEN_TYPES };
 export const GITLEAKS = "gitleaks";
 export const GITLAB = "GitLab secret detection";
 export const TRUFFLEHOG = "trufflehog";

@@ -3,7 +3,7 @@
 
 import { ApiError, auditEvent, auditEvents, nextQuery } from "./api.js";
 import { $, clear, el, setText, svg } from "./dom.js";
-import { ENTITY_TYPES, TOKEN_TYPES } from "./reports.js";
+import { ENTITY_TYPES, TOKEN_TYPES } from "./token-types.js";
 
 const DAYS = 30;
 const CHART_PAGES = 50; // 5,000 events: more than a month of incidents, and a bounded wait

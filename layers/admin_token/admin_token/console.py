@@ -46,6 +46,9 @@ CONTENT_TYPES: Final[Mapping[str, str]] = {
 JSON_TYPE: Final = CONTENT_TYPES[".json"]
 PAGE: Final = "index.html"
 _ASSET_NAME = re.compile(r"[a-z0-9][a-z0-9_-]*\.(js|css|svg)")
+# Written from the registry when the function starts, not kept as a file: the page's lists of
+# prefixes, token types and entity types are the API's own.
+TOKEN_TYPES_MODULE: Final = "token-types.js"
 
 
 class StaticFile(Frozen, kw_only=False):
@@ -64,6 +67,7 @@ class ConsoleSite:
             for path in sorted(static.iterdir())
             if _ASSET_NAME.fullmatch(path.name)
         }
+        self.assets[TOKEN_TYPES_MODULE] = StaticFile(token_types_module(), CONTENT_TYPES[".js"])
         self.openapi_file = StaticFile((root / "openapi.json").read_text(encoding="utf-8"), JSON_TYPE)
         self.openapi: dict[str, Any] = json.loads(self.openapi_file.body)
 
@@ -98,6 +102,22 @@ class ConsoleSite:
             "documents": {"openapi": OPENAPI_PATH, "console": CONSOLE_PATH},
             "routes": routes,
         }
+
+
+def token_types_module() -> str:
+    """The page's module of what the API knows of tokens: the prefixes in matching order, the
+    token types and the audit events' entity types, as the API spells them."""
+    from admin_token.audit import ENTITY_CLASS_NAMES
+    from admin_token.token_types import REGISTRY
+
+    lists = {
+        "PREFIXES": [prefix for token_type in REGISTRY for prefix in token_type.prefixes],
+        "TOKEN_TYPES": [token_type.name for token_type in REGISTRY],
+        "ENTITY_TYPES": sorted(ENTITY_CLASS_NAMES),
+    }
+    lines = ["// Written by the console function from the API's token type registry.\n"]
+    lines += [f"export const {name} = {json.dumps(values)};\n" for name, values in lists.items()]
+    return "".join(lines)
 
 
 def _openapi_path(rule: str) -> str:
