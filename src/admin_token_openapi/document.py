@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib
 import json
+from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 from pydantic.json_schema import models_json_schema
 
@@ -52,20 +54,6 @@ def resolvers(template_path: Path) -> list[APIGatewayRestResolver]:
     return found
 
 
-def attach_schemas(app: APIGatewayRestResolver) -> None:
-    """Give each documented route of `app` its responses and extensions from `ROUTE_SCHEMAS`.
-
-    Powertools keeps a resolver's routes in `_static_routes` and `_dynamic_routes` (no public
-    accessor) and reads `responses` / `openapi_extensions` off each when it generates a document."""
-    for route in app._static_routes + app._dynamic_routes:
-        if not route.include_in_schema:
-            continue
-        if route.operation_id not in ROUTE_SCHEMAS:
-            raise LookupError(f"{route.method} {route.path}: no ROUTE_SCHEMAS entry for {route.operation_id!r}")
-        documented = ROUTE_SCHEMAS[route.operation_id]
-        route.responses, route.openapi_extensions = documented.responses, documented.extensions
-
-
 def security_schemes() -> dict[str, SecurityScheme]:
     from aws_lambda_powertools.event_handler.openapi.models import APIKey, APIKeyIn, HTTPBearer
 
@@ -96,20 +84,72 @@ def security_schemes() -> dict[str, SecurityScheme]:
 
 
 def function_document(app: APIGatewayRestResolver, version: str) -> dict[str, Any]:
-    """One function's OpenAPI document, as its Powertools resolver generates it."""
-    attach_schemas(app)
+    """One function's OpenAPI document: its routes as its Powertools resolver documents them, each
+    given its responses and request body from `ROUTE_SCHEMAS` by operation id."""
     schema = app.get_openapi_schema(
         title=TITLE, version=version, description=DESCRIPTION, security_schemes=security_schemes()
     )
     document: dict[str, Any] = json.loads(schema.model_dump_json(by_alias=True, exclude_none=True))
     for operations in document["paths"].values():
-        for operation in operations.values():
-            described = ROUTE_SCHEMAS[operation["operationId"]].path_parameters or {}
+        for method, generated in list(operations.items()):
+            if generated["operationId"] not in ROUTE_SCHEMAS:
+                raise LookupError(f"no ROUTE_SCHEMAS entry for {generated['operationId']!r}")
+            documented = ROUTE_SCHEMAS[generated["operationId"]]
+            # In Powertools' order: the extensions (a request body) come just before the responses.
+            operation: dict[str, Any] = {}
+            for key, value in generated.items():
+                if key == "responses":
+                    operation.update(documented.extensions or {})
+                    value = response_objects(documented.responses)
+                operation[key] = value
+            operations[method] = operation
+            described = documented.path_parameters or {}
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "path" and parameter["name"] in described:
                     parameter["description"] = described[parameter["name"]]["description"]
                     parameter["schema"].update(described[parameter["name"]])
     return document
+
+
+def response_objects(responses: Mapping[int, Any]) -> dict[str, Any]:
+    """OpenAPI response objects: each body's model given as a schema that refers to the components."""
+    objects: dict[str, Any] = {}
+    for status, response in responses.items():
+        answer = {key: value for key, value in response.items() if key != "content"}
+        if "content" in response:
+            answer["content"] = {
+                media: {"schema": _schemas()[1][id(body["model"])]} for media, body in response["content"].items()
+            }
+        objects[str(status)] = answer
+    return objects
+
+
+@cache
+def _schemas() -> tuple[dict[str, Any], dict[int, Any]]:
+    """Every response body model's schema (by the model's id) and the components they refer to,
+    generated together so that a model has one name wherever it is used."""
+    from pydantic import TypeAdapter
+
+    bodies: list[Mapping[str, Any]] = [
+        body
+        for route in ROUTE_SCHEMAS.values()
+        for response in route.responses.values()
+        for body in response.get("content", {}).values()
+    ]
+    models = {id(body["model"]): body["model"] for body in bodies}
+    mode: Literal["serialization"] = "serialization"  # what the API sends
+    inputs = [(key, mode, TypeAdapter(model)) for key, model in models.items()]
+    by_input, top = TypeAdapter.json_schemas(inputs, ref_template=SCHEMAS + "{model}")
+    # As the rest of the document (Powertools' model dumped without None): no `"default": null`.
+    return _without_none(top.get("$defs", {})), {key: _without_none(schema) for (key, _), schema in by_input.items()}
+
+
+def _without_none(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _without_none(inner) for key, inner in value.items() if inner is not None}
+    if isinstance(value, list):
+        return [_without_none(inner) for inner in value]
+    return value
 
 
 def request_body_schemas() -> dict[str, Any]:
@@ -134,6 +174,8 @@ def merged_document(apps: list[APIGatewayRestResolver], version: str) -> dict[st
         merge.add_schema(function_document(app, version))
     merged: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
     components: dict[str, Any] = merged["components"]["schemas"]
+    for name, schema in _schemas()[0].items():
+        components[name] = schema
     for name, schema in request_body_schemas().items():
         if name in components:
             raise ValueError(f"two schemas named {name!r}: a request body's and a response's")

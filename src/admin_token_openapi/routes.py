@@ -1,10 +1,12 @@
 """What each operation answers and reads, by operation id (`ROUTE_SCHEMAS`): a new route plugs in here.
 
-Powertools documents a route's responses from `responses` and merges `openapi_extensions` into
-the operation as they stand; a request body is declared as such an extension because Powertools
-documents one only from a `Body()` parameter of the handler, which needs `enable_validation`. That
-stays off: nothing here parses a request or shapes a response, so the order of checks and the
-error bodies (docs/contract.md "Order of checks") stay the layer's alone.
+Powertools documents each route as its decorator describes it (summary, tags, security, path
+parameters); `document` then puts in each operation its responses, their models' schemas generated
+here, and its extensions (the request body), through the generated document only. A request body
+is not declared on the handler because Powertools documents one only from a `Body()` parameter,
+which needs `enable_validation`. That stays off: nothing here parses a request or shapes a
+response, so the order of checks and the error bodies (docs/contract.md "Order of checks") stay
+the layer's alone.
 """
 
 from __future__ import annotations
@@ -75,7 +77,7 @@ def request_body(description: str, content: dict[str, tuple[type[BaseModel], Any
 
 
 class RouteSchema(NamedTuple):
-    """What `document` attaches to one operation: its responses, and extensions merged into it."""
+    """What `document` puts in one operation: its responses, and extensions merged into it."""
 
     responses: dict[int, OpenAPIResponse]
     extensions: dict[str, Any] | None = None
