@@ -7,6 +7,7 @@ import re
 from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
@@ -44,23 +45,13 @@ class TokenResolver(APIGatewayRestResolver):
         self.allowed_methods.setdefault(rule.rstrip("/") or "/", []).extend(m.upper() for m in methods)
         return super().route(rule, method, *args, **kwargs)
 
-    @staticmethod
-    def _compile_regex(rule: str, base_regex: str = "^{}/*$") -> re.Pattern[str]:
-        """A rule's regex, where `<name>` is one whole path segment, whatever it holds.
-
-        As API Gateway's `{name}`: Powertools' own pattern leaves out characters such as `"`, and a
-        path it cannot route never reaches the handler, whose checks (the caller first) then never run.
-        """
-        # Not escaped, as in Powertools: its own catch-all route is the rule `.*`.
-        return re.compile(base_regex.format(re.sub(r"<(\w+)>", r"(?P<\1>[^/]+)", rule)))
-
     def resolve(self, event: Mapping[str, Any], context: LambdaContext) -> dict[str, Any]:
         problem = malformed_event(event)
         if problem is not None:
             # Fixed text naming a field, never its value: the event may hold a credential.
             logger.warning("Malformed event", extra={"problem": problem})
             return _raw_response(_rejected(HTTPStatus.BAD_REQUEST, {"error": f"malformed event: {problem}"}))
-        return super().resolve(event, context)
+        return super().resolve(_routable(event), context)
 
     def unmatched(self) -> Response[Any]:
         """No route for this method and path: 405 if the path is served with other methods, else 404."""
@@ -72,6 +63,21 @@ class TokenResolver(APIGatewayRestResolver):
             body = {"error": "405 Method Not Allowed"}
             return _rejected(HTTPStatus.METHOD_NOT_ALLOWED, body, {"Allow": ", ".join(allowed)})
         return _rejected(HTTPStatus.NOT_FOUND, {"error": "404 Not Found"})
+
+
+def _routable(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The event with its path percent-encoded, when it holds a character a path parameter may not.
+
+    API Gateway routes `{id}` for any one segment; Powertools routes `<id>` only for the
+    characters its documented pattern lists (word characters, `%` and some punctuation, not `"`,
+    `#` or `\\`). A path it cannot route never reaches its handler, whose checks (the caller first)
+    would then not run. Encoded, every segment routes; no route here takes a parameter that needs
+    encoding (audit event ids are digits, console assets plain names), so its handler refuses it
+    as it would have refused the original.
+    """
+    path = event["path"]
+    encoded = quote(path, safe="/")
+    return event if encoded == path else {**event, "path": encoded}
 
 
 def _rule_pattern(rule: str) -> re.Pattern[str]:
