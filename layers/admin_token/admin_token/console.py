@@ -108,10 +108,10 @@ def token_types_module() -> str:
     """The page's module of what the API knows of tokens: the prefixes in matching order, the
     token types and the audit events' entity types, as the API spells them."""
     from admin_token.audit import ENTITY_CLASS_NAMES
-    from admin_token.token_types import REGISTRY
+    from admin_token.token_types import PREFIXES, REGISTRY
 
     lists = {
-        "PREFIXES": [prefix for token_type in REGISTRY for prefix in token_type.prefixes],
+        "PREFIXES": list(PREFIXES),
         "TOKEN_TYPES": [token_type.name for token_type in REGISTRY],
         "ENTITY_TYPES": sorted(ENTITY_CLASS_NAMES),
     }

@@ -26,7 +26,7 @@ import pytest
 
 from admin_token.config import reset_configuration_cache
 from admin_token.digests import token_digest
-from admin_token.token_types import REGISTRY
+from admin_token.token_types import PREFIXES as REGISTRY_PREFIXES
 from admin_token_local.appconfig_standin import AppConfigStandIn
 from tests.integration.conftest import DEFAULT_FLAGS, ApiResponse, Tables
 from tests.support import demo
@@ -36,7 +36,7 @@ from tests.support.plaintexts import seed_plaintexts
 
 LOOKUP, REVOKE = "LookupFunction", "RevokeFunction"
 FUNCTIONS = (LOOKUP, REVOKE)
-PREFIXES = {prefix for token_type in REGISTRY for prefix in token_type.prefixes} | {"gloas-"}
+PREFIXES = set(REGISTRY_PREFIXES) | {"gloas-"}
 
 
 SEED_TOKENS = seed_plaintexts()

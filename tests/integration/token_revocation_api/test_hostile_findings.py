@@ -30,7 +30,7 @@ from hypothesis import strategies as st
 
 from admin_token.digests import token_digest
 from admin_token.secret_detection import RULE_TYPES
-from admin_token.token_types import REGISTRY
+from admin_token.token_types import PREFIXES as REGISTRY_PREFIXES
 from tests.integration.conftest import ApiResponse, call
 from tests.integration.token_revocation_api.test_token_revocation_api import ALL_TYPES
 from tests.support import demo
@@ -46,7 +46,7 @@ UNAUTHORIZED = {"message": "401 Unauthorized"}
 NOT_ALLOWED = {"message": "405 Method Not Allowed"}
 FLAG_OFF = {"message": "'secret_detection_auto_revoke' feature flag is disabled"}
 REVOCABLE = set(RULE_TYPES.values())
-PREFIXES = sorted({prefix for token_type in REGISTRY for prefix in token_type.prefixes})
+PREFIXES = sorted(REGISTRY_PREFIXES)
 REAL_TOKENS = sorted(value for name, value in vars(demo).items() if name.isupper() and isinstance(value, str))
 
 

@@ -39,6 +39,9 @@ REGISTRY: tuple[TokenType[Any], ...] = (
 )
 
 BY_NAME: dict[str, TokenType[Any]] = {token_type.name: token_type for token_type in REGISTRY}
+# Every built-in prefix, in matching order. A custom personal access token prefix is an
+# instance's setting (Configuration), so it is not among them.
+PREFIXES: tuple[str, ...] = tuple(prefix for token_type in REGISTRY for prefix in token_type.prefixes)
 
 
 def match_token_type(token: str, configuration: Configuration) -> TokenType[Any] | None:
