@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Literal, NamedTuple
 
 from pydantic.json_schema import models_json_schema
 
@@ -118,16 +118,22 @@ def response_objects(responses: Mapping[int, Any]) -> dict[str, Any]:
         answer = {key: value for key, value in response.items() if key != "content"}
         if "content" in response:
             answer["content"] = {
-                media: {"schema": _schemas()[1][id(body["model"])]} for media, body in response["content"].items()
+                media: {"schema": response_schemas().by_model[id(body["model"])]}
+                for media, body in response["content"].items()
             }
         objects[str(status)] = answer
     return objects
 
 
+class ResponseSchemas(NamedTuple):
+    components: dict[str, Any]  # by name, what the schemas below refer to
+    by_model: dict[int, Any]  # each response body model's schema, by the model's id
+
+
 @cache
-def _schemas() -> tuple[dict[str, Any], dict[int, Any]]:
-    """Every response body model's schema (by the model's id) and the components they refer to,
-    generated together so that a model has one name wherever it is used."""
+def response_schemas() -> ResponseSchemas:
+    """Every response body model's schema and the components they refer to, generated together
+    so that a model has one name wherever it is used."""
     from pydantic import TypeAdapter
 
     bodies: list[Mapping[str, Any]] = [
@@ -141,7 +147,9 @@ def _schemas() -> tuple[dict[str, Any], dict[int, Any]]:
     inputs = [(key, mode, TypeAdapter(model)) for key, model in models.items()]
     by_input, top = TypeAdapter.json_schemas(inputs, ref_template=SCHEMAS + "{model}")
     # As the rest of the document (Powertools' model dumped without None): no `"default": null`.
-    return _without_none(top.get("$defs", {})), {key: _without_none(schema) for (key, _), schema in by_input.items()}
+    return ResponseSchemas(
+        _without_none(top.get("$defs", {})), {key: _without_none(schema) for (key, _), schema in by_input.items()}
+    )
 
 
 def _without_none(value: Any) -> Any:
@@ -174,8 +182,7 @@ def merged_document(apps: list[APIGatewayRestResolver], version: str) -> dict[st
         merge.add_schema(function_document(app, version))
     merged: dict[str, Any] = json.loads(merge.get_openapi_json_schema())
     components: dict[str, Any] = merged["components"]["schemas"]
-    for name, schema in _schemas()[0].items():
-        components[name] = schema
+    components.update(response_schemas().components)
     for name, schema in request_body_schemas().items():
         if name in components:
             raise ValueError(f"two schemas named {name!r}: a request body's and a response's")
