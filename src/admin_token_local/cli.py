@@ -78,13 +78,19 @@ def _without_values(message: str) -> str:
     return _without_tokens(re.sub(r"(invalid [\w ]*?value): '.*'$", r"\1", message))
 
 
+def _failed(error: Exception, status: int) -> int:
+    """The command's one error line on standard error, without any token it would quote; `status`."""
+    print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
+    return status
+
+
 def _without_tokens(message: str) -> str:
     """An error line without any token it would quote: a value typed as an argument (a path, a
     URL, a function name) may be one pasted by mistake. A token with a known prefix is cut to
     its prefix and `…`, and GITLAB_TOKEN's value is never shown."""
-    from admin_token.token_types import REGISTRY  # the layer's registry, only once an error is shown
+    from admin_token.token_types import PREFIXES  # the layer's registry, only once an error is shown
 
-    prefixes = sorted((prefix for token_type in REGISTRY for prefix in token_type.prefixes), key=len, reverse=True)
+    prefixes = sorted(PREFIXES, key=len, reverse=True)
     pattern = "|".join(re.escape(prefix) for prefix in prefixes)
     message = re.sub(f"({pattern})[^\\s/:@'\"?#&,)]*", "\\1…", message)
     credential = os.environ.get("GITLAB_TOKEN", "").strip()
@@ -302,8 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args)
     except CliError as error:
-        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
-        return 1
+        return _failed(error, 1)
     except KeyboardInterrupt:
         return 130
     return status
@@ -727,11 +732,9 @@ def _revoke_report(args: argparse.Namespace) -> int:
             confirm=None if args.dry_run or args.yes or not sys.stdin.isatty() else _confirm(url),
         )
     except (UsageError, ReportError) as error:
-        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
-        return 2
+        return _failed(error, 2)
     except RevokeError as error:
-        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
-        return 1
+        return _failed(error, 1)
 
 
 def _confirm(url: str) -> Callable[[int], bool]:
@@ -762,11 +765,9 @@ def _audit(args: argparse.Namespace) -> int:
         )
         events = list(AuditClient(url, credential).events(parameters))
     except UsageError as error:
-        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
-        return 2
+        return _failed(error, 2)
     except RevokeError as error:
-        print(f"{PROG}: error: {_without_tokens(str(error))}", file=sys.stderr)
-        return 1
+        return _failed(error, 1)
     print_events(events, _stdout_console(Console), args.json)
     return 0
 
@@ -795,11 +796,9 @@ def _github_alert(args: argparse.Namespace) -> int:
         body = read_matches(args.matches)
         answer = send_alert(args.url, body, key, args.key_id or key_identifier(key))
     except InputError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 2
+        return _failed(error, 2)
     except SendError as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 1
+        return _failed(error, 1)
     document = answer.json()
     if answer.status != 200:
         shown = json.dumps(document) if document is not None else f"{len(answer.body)} bytes, not JSON"
